@@ -1,0 +1,30 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/coffer-kms/coffer/internal/store"
+)
+
+// deleteObject is DeleteObject: 204 whether or not the key existed.
+func (s *Service) deleteObject(ctx context.Context, r *Request) (*Response, error) {
+	if _, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:DeleteObject", objectARN(r.Bucket, r.Key)); err != nil {
+		return nil, err
+	}
+	var id string
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		id, err = tx.DeleteObject(ctx, r.Bucket, r.Key)
+		return err
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("delete object: %w", err)
+	}
+	if id != "" {
+		s.deleteBlob(ctx, id)
+	}
+	return newResponse(http.StatusNoContent), nil
+}

@@ -1,0 +1,179 @@
+package s3
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/coffer-kms/coffer/internal/awsproto"
+	"github.com/coffer-kms/coffer/internal/blob"
+	"github.com/coffer-kms/coffer/internal/sse"
+	"github.com/coffer-kms/coffer/internal/store"
+)
+
+// responseOverrides are GetObject's response-* query parameters and the
+// headers they set.
+var responseOverrides = map[string]string{
+	"response-content-type":        "Content-Type",
+	"response-content-language":    "Content-Language",
+	"response-expires":             "Expires",
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+}
+
+// getObject is GetObject: conditions, then Range, then only the packages
+// the range covers are read and decrypted.
+func (s *Service) getObject(ctx context.Context, r *Request) (*Response, error) {
+	resp, err := s.readObject(ctx, r, true)
+	if errors.Is(err, errBlobGone) {
+		// A concurrent PUT or DELETE replaced the object between reading
+		// its description and opening its bytes: read the new state.
+		resp, err = s.readObject(ctx, r, true)
+	}
+	if errors.Is(err, errBlobGone) {
+		return nil, s3Err(awsproto.S3SlowDown, "")
+	}
+	return resp, err
+}
+
+// errBlobGone: the object's blob was deleted after its metadata was read.
+var errBlobGone = errors.New("s3: object bytes replaced during the read")
+
+// headObject is HeadObject: GetObject's headers without the body (the
+// object key is not unsealed, but an SSE-C key is still checked).
+func (s *Service) headObject(ctx context.Context, r *Request) (*Response, error) {
+	return s.readObject(ctx, r, false)
+}
+
+func (s *Service) readObject(ctx context.Context, r *Request, body bool) (*Response, error) {
+	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:GetObject", objectARN(r.Bucket, r.Key))
+	if err != nil {
+		return nil, err
+	}
+	if r.Query.Has("partNumber") {
+		return nil, s3Err(awsproto.S3NotImplemented, "GetObject and HeadObject with partNumber are not implemented yet.")
+	}
+	o, err := s.store.GetObject(ctx, r.Bucket, r.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, s3Err(awsproto.S3NoSuchKey, "").With("Key", r.Key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get object: %w", err)
+	}
+	ck, err := checkCustomerKey(r, o.Encryption)
+	if err != nil {
+		return nil, err
+	}
+	resp := newResponse(http.StatusOK)
+	h := resp.Header
+	h.Set("ETag", o.ETag)
+	h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
+	switch res, header := awsproto.ConditionsFromHeader(r.Header).EvaluateRead(o.ETag, o.LastModified); res {
+	case awsproto.ConditionNotModified:
+		resp.Status = http.StatusNotModified
+		return resp, nil
+	case awsproto.ConditionFailed:
+		return nil, awsproto.PreconditionFailed(header)
+	}
+	rng, err := awsproto.ParseRange(r.Header.Get("Range"), o.Size)
+	if err != nil {
+		return nil, err
+	}
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("Content-Type", o.ContentType)
+	if o.Metadata != "" {
+		var meta map[string]string
+		if err := json.Unmarshal([]byte(o.Metadata), &meta); err != nil {
+			return nil, fmt.Errorf("stored metadata: %w", err)
+		}
+		for k, v := range meta {
+			h.Set(k, v)
+		}
+	}
+	setSSEHeaders(h, o.Encryption)
+	if strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED") && o.Checksum != "" && rng == nil {
+		parts := strings.SplitN(o.Checksum, ":", 3)
+		if len(parts) >= 2 {
+			h.Set("X-Amz-Checksum-"+strings.ToLower(parts[0]), parts[1])
+			typ := "FULL_OBJECT"
+			if len(parts) == 3 {
+				typ = parts[2]
+			}
+			h.Set("X-Amz-Checksum-Type", typ)
+		}
+	}
+	if body {
+		for q, name := range responseOverrides {
+			if v := r.Query.Get(q); v != "" {
+				h.Set(name, v)
+			}
+		}
+	}
+	offset, length := int64(0), o.Size
+	if rng != nil {
+		offset, length = rng.Start, rng.Length
+		resp.Status = http.StatusPartialContent
+		h.Set("Content-Range", rng.ContentRange())
+	}
+	h.Set("Content-Length", itoa(length))
+	if !body {
+		return resp, nil
+	}
+	key, err := s.openObjectKey(ctx, r, b, o.Key, o.Encryption, ck)
+	if err != nil {
+		return nil, err
+	}
+	// The reader derives part keys as it goes: the key is cleared when the
+	// body is closed, not before.
+	ok := false
+	defer func() {
+		if !ok {
+			clear(key)
+		}
+	}()
+	bid, err := blob.ParseID(o.BlobID)
+	if err != nil {
+		return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
+	}
+	br, err := s.blobs.Open(ctx, bid)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, errBlobGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open blob: %w", err)
+	}
+	var pr io.Reader
+	if o.Parts == "" {
+		pr, err = sse.OpenRange(br, br.Size(), key, offset, length)
+	} else {
+		var parts []sse.Part
+		if err = json.Unmarshal([]byte(o.Parts), &parts); err == nil {
+			pr, err = sse.OpenMultipartRange(br, key, parts, offset, length)
+		}
+	}
+	if err != nil {
+		br.Close()
+		return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
+	}
+	resp.Body = &plaintextBody{Reader: pr, blob: br, key: key}
+	ok = true
+	return resp, nil
+}
+
+// plaintextBody reads an object's plaintext; Close clears its key and
+// closes the blob under it.
+type plaintextBody struct {
+	io.Reader
+	blob io.Closer
+	key  []byte
+}
+
+func (p *plaintextBody) Close() error {
+	clear(p.key)
+	return p.blob.Close()
+}

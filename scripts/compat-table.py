@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Print the README's compatibility tables from the botocore API models on
+this machine: every KMS, S3, IAM and STS operation, with Coffer's status.
+
+Usage: python3 scripts/compat-table.py > /tmp/compat.md
+The supported sets below are kept true by internal/arch's README test.
+"""
+import gzip, json, os, sys
+import botocore
+
+SUPPORTED = {
+    "kms": {
+        "CancelKeyDeletion", "CreateAlias", "CreateKey", "Decrypt", "DeleteAlias", "DescribeKey",
+        "DisableKey", "DisableKeyRotation", "EnableKey", "EnableKeyRotation", "Encrypt",
+        "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "GetKeyPolicy",
+        "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations", "ListKeys",
+        "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
+        "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
+        "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
+    },
+    "s3": {
+        "AbortMultipartUpload", "CompleteMultipartUpload", "CreateBucket", "CreateMultipartUpload",
+        "DeleteBucket", "DeleteObject", "GetBucketLocation", "GetObject", "HeadBucket", "HeadObject",
+        "ListBuckets", "ListObjects", "ListObjectsV2", "ListParts", "PutObject", "UploadPart", "DeleteObjects",
+        "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
+    },
+    "iam": {
+        "AddUserToGroup", "AttachGroupPolicy", "AttachRolePolicy", "AttachUserPolicy", "CreateAccessKey",
+        "CreateGroup", "CreatePolicy", "CreateRole", "CreateUser", "DeleteAccessKey", "DeleteGroup",
+        "DeleteGroupPolicy", "DeletePolicy", "DeleteRole", "DeleteRolePolicy", "DeleteUser", "DeleteUserPolicy",
+        "DetachGroupPolicy", "DetachRolePolicy", "DetachUserPolicy", "GetGroup", "GetGroupPolicy", "GetPolicy",
+        "GetPolicyVersion", "GetRole", "GetRolePolicy", "GetUser", "GetUserPolicy", "ListAccessKeys",
+        "ListAttachedGroupPolicies", "ListAttachedRolePolicies", "ListAttachedUserPolicies", "ListGroupPolicies",
+        "ListGroups", "ListGroupsForUser", "ListPolicies", "ListRolePolicies", "ListRoles", "ListUserPolicies",
+        "ListUsers", "PutGroupPolicy", "PutRolePolicy", "PutUserPolicy", "RemoveUserFromGroup", "TagRole",
+        "TagUser", "UpdateAccessKey", "UpdateAssumeRolePolicy",
+    },
+    "sts": {"AssumeRole", "GetCallerIdentity"},
+}
+NOTES = {
+    "kms": {
+        "CreateKey": "SYMMETRIC_DEFAULT keys with origin AWS_KMS; other key specs, EXTERNAL origin and multi-Region keys answer UnsupportedOperationException for now",
+        "Decrypt": "the Recipient (Nitro Enclaves) member answers UnsupportedOperationException",
+        "GenerateDataKey": "the Recipient member answers UnsupportedOperationException",
+        "PutKeyPolicy": "policy language, principals and the lockout safety check are enforced",
+        "CreateGrant": "grants take effect at once; the grant token only names the grant",
+    },
+    "s3": {
+        "CreateBucket": "LocationConstraint must name the region the request is signed for",
+        "PutObject": "every object encrypted: SSE-S3 by default, SSE-KMS (as the caller, kms:ViaService), SSE-C (TLS or loopback); Content-MD5 and x-amz-checksum-* verified; the bucket's default encryption applies when the request names none",
+        "PutBucketEncryption": "one rule; AES256, aws:kms (KMSMasterKeyID resolved in the writer's account at each PUT; none: aws/s3) and aws:kms:dsse; BucketKeyEnabled stored and echoed, but Bucket Keys do not reduce KMS calls yet; a BlockedEncryptionTypes other than NONE answers NotImplemented",
+        "GetBucketEncryption": "never NotFound: SSE-S3 until a configuration is put, as on AWS since 2023",
+        "DeleteBucketEncryption": "resets the default to SSE-S3; 204, idempotent",
+        "GetObject": "Range, conditional headers and response-* overrides; partNumber not yet",
+        "HeadObject": "partNumber not yet",
+        "UploadPart": "parts are encrypted under keys derived from the object key; SSE-KMS parts need kms:Decrypt, as in S3",
+        "CompleteMultipartUpload": "COMPOSITE and FULL_OBJECT checksums",
+        "ListBuckets": "no pagination parameters yet",
+    },
+    "sts": {
+        "AssumeRole": "trust policy evaluated; ExternalId supported; session policies, session tags, MFA and SourceIdentity are refused",
+    },
+    "iam": {
+        "CreatePolicy": "customer managed policies; no AWS managed policies exist",
+    },
+}
+MODELS = {"kms": "kms/2014-11-01", "s3": "s3/2006-03-01", "iam": "iam/2010-05-08", "sts": "sts/2011-06-15"}
+TITLES = {"kms": "AWS KMS", "s3": "Amazon S3", "iam": "AWS IAM", "sts": "AWS STS"}
+
+base = os.path.join(os.path.dirname(botocore.__file__), "data")
+for svc, path in MODELS.items():
+    with gzip.open(os.path.join(base, path, "service-2.json.gz")) as f:
+        ops = sorted(json.load(f)["operations"])
+    n = len([o for o in ops if o in SUPPORTED[svc]])
+    print(f"### {TITLES[svc]} — {n} of {len(ops)} operations\n")
+    print("| operation | supported | notes |")
+    print("|---|---|---|")
+    for o in ops:
+        mark = "yes" if o in SUPPORTED[svc] else "no"
+        print(f"| {o} | {mark} | {NOTES.get(svc, {}).get(o, '')} |")
+    print()

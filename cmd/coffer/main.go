@@ -95,7 +95,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !cfg.Dev || cfg.PassphraseFile != "" || os.Getenv("COFFER_ROOT_PASSPHRASE") != "" {
 		pass, _ = config.Passphrase(cfg.PassphraseFile) // absent is fine for a dev root; openRoot says when it is needed
 	}
-	a, err := app.Open(ctx, app.Options{DataDir: cfg.DataDir, Store: cfg.Store, Dev: cfg.Dev, Passphrase: pass, Logger: log})
+	a, err := app.Open(ctx, app.Options{DataDir: cfg.DataDir, Store: cfg.Store, Dev: cfg.Dev, Passphrase: pass, Logger: log, DisableFastPath: !cfg.FastPath})
 	clear(pass)
 	if err != nil {
 		return err

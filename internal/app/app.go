@@ -22,6 +22,7 @@ import (
 
 	"github.com/coffer-kms/coffer/internal/authz"
 	"github.com/coffer-kms/coffer/internal/blob"
+	"github.com/coffer-kms/coffer/internal/httpfast"
 	"github.com/coffer-kms/coffer/internal/iam"
 	"github.com/coffer-kms/coffer/internal/keyring"
 	"github.com/coffer-kms/coffer/internal/kms"
@@ -59,6 +60,9 @@ type Options struct {
 	Now    func() time.Time
 	Rand   io.Reader
 	Logger *slog.Logger
+	// DisableFastPath sends every request through net/http instead of
+	// serving KMS requests on the leaner httpfast path.
+	DisableFastPath bool
 }
 
 // App is an assembled Coffer.
@@ -72,13 +76,14 @@ type App struct {
 	// DevCredentials is the dev account's root key when Dev bootstrap ran.
 	DevCredentials *iam.RootAccessKey
 
-	log     *slog.Logger
-	closers []func() error
+	log        *slog.Logger
+	closers    []func() error
+	noFastPath bool
 }
 
 // Open assembles a Coffer from opts.
 func Open(ctx context.Context, opts Options) (_ *App, err error) {
-	a := &App{log: opts.Logger}
+	a := &App{log: opts.Logger, noFastPath: opts.DisableFastPath}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -232,11 +237,12 @@ func (a *App) Close() {
 	a.closers = nil
 }
 
-// Serve answers HTTP on ln and runs the maintenance loop until ctx ends,
-// then shuts down gracefully.
-func (a *App) Serve(ctx context.Context, ln net.Listener, maintenance time.Duration) error {
-	srv := &http.Server{
-		Handler:           a.Handler,
+// HTTPServer returns the HTTP server for h: net/http with Coffer's
+// timeouts and limits, behind the fast path for KMS requests unless
+// Options.DisableFastPath is set (then every request goes to net/http).
+func (a *App) HTTPServer(h http.Handler) *httpfast.Server {
+	fallback := &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -244,6 +250,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, maintenance time.Durat
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	srv := &httpfast.Server{Handler: h, Fallback: fallback, Logger: a.log, MaxBody: server.MaxKMSBodyBytes}
+	if !a.noFastPath {
+		srv.Route = func(h *httpfast.Head) bool { return server.IsKMSRequest(h.Method, h.Header) }
+	}
+	return srv
+}
+
+// Serve answers HTTP on ln and runs the maintenance loop until ctx ends,
+// then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener, maintenance time.Duration) error {
+	srv := a.HTTPServer(a.Handler)
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.KMS.RunMaintenanceLoop(mctx, maintenance)

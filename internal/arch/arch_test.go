@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"internal/checksum":        {},
 	"internal/sse":             {"internal/keyring"},
 	"internal/envelope":        {},
+	"internal/httpfast":        {},
 	"internal/policy":          {"internal/arn"},
 	"internal/authz":           {"internal/arn", "internal/awsproto", "internal/keyring", "internal/kms", "internal/policy", "internal/store"},
 }

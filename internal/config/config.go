@@ -36,6 +36,9 @@ type Serve struct {
 	MaintenanceInterval time.Duration
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// FastPath serves KMS requests on the httpfast path (default true);
+	// false sends every request through net/http.
+	FastPath bool
 }
 
 // Init is the configuration of `coffer init`.
@@ -67,6 +70,7 @@ func ParseServe(args []string) (*Serve, error) {
 	fs.StringVar(&c.Region, "region", env("COFFER_REGION", DefaultRegion), "default region for --seed (COFFER_REGION)")
 	fs.StringVar(&c.PassphraseFile, "passphrase-file", env("COFFER_ROOT_PASSPHRASE_FILE", ""), "file holding the sealed root passphrase; else COFFER_ROOT_PASSPHRASE")
 	fs.DurationVar(&c.MaintenanceInterval, "maintenance-interval", time.Minute, "how often deletion windows and rotations are checked")
+	fs.BoolVar(&c.FastPath, "fast-path", env("COFFER_FAST_PATH", "true") != "false", "serve KMS requests on the lean HTTP/1.1 fast path; false: net/http for everything (COFFER_FAST_PATH)")
 	fs.StringVar(&c.LogLevel, "log-level", env("COFFER_LOG_LEVEL", "info"), "debug, info, warn or error (COFFER_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

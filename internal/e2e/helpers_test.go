@@ -11,8 +11,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/coffer-kms/coffer/internal/app"
+	"github.com/coffer-kms/coffer/internal/httpfast"
 )
 
 const (
@@ -61,7 +62,7 @@ type env struct {
 	store string // "" for SQLite in dir, else a postgres:// URL
 	clock *clock
 	App   *app.App
-	srv   *httptest.Server
+	srv   *httpfast.Server
 	URL   string
 
 	mu     sync.Mutex
@@ -114,7 +115,13 @@ func (e *env) open() {
 		e.t.Fatalf("app.Open: %v", err)
 	}
 	e.App = a
-	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The server is the one `coffer serve` runs: the KMS fast path in front
+	// of net/http, so every test exercises both transports.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatalf("listen: %v", err)
+	}
+	e.srv = a.HTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		a.Handler.ServeHTTP(rec, r)
 		if rec.status >= 500 {
@@ -123,7 +130,9 @@ func (e *env) open() {
 			e.mu.Unlock()
 		}
 	}))
-	e.URL = e.srv.URL
+	srv := e.srv
+	go func() { _ = srv.Serve(ln) }()
+	e.URL = "http://" + ln.Addr().String()
 }
 
 func (e *env) close() {

@@ -76,7 +76,7 @@ func New(cfg Config) *Server {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.maxBody == 0 {
-		s.maxBody = 1 << 20
+		s.maxBody = MaxKMSBodyBytes
 	}
 	if s.ready == nil {
 		s.ready = func() bool { return true }
@@ -120,7 +120,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
-	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "TrentService."):
+	case isKMSTarget(r.Header):
 		s.serveKMS(w, r, reqID)
 	case isQuery(r):
 		s.serveQuery(w, r, reqID)
@@ -130,6 +130,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		awsproto.WriteJSONError(w, awsproto.Errorf(awsproto.CodeUnknownOperation, http.StatusBadRequest,
 			"This endpoint does not serve %s %s: it answers AWS KMS (JSON 1.1), IAM and STS (Query) and S3 (REST-XML, signed for service s3).", r.Method, r.URL.Path))
 	}
+}
+
+// MaxKMSBodyBytes is the default cap on a KMS (or IAM/STS) request body.
+const MaxKMSBodyBytes = 1 << 20
+
+// isKMSTarget reports whether the request names a KMS operation.
+func isKMSTarget(h http.Header) bool {
+	return strings.HasPrefix(h.Get("X-Amz-Target"), "TrentService.")
+}
+
+// IsKMSRequest reports whether a request with this method and header is a
+// KMS call: a POST naming a TrentService operation. Its answer is a small
+// JSON document, so a transport may buffer it whole.
+func IsKMSRequest(method string, h http.Header) bool {
+	return method == http.MethodPost && isKMSTarget(h)
 }
 
 // readBody reads at most max bytes of the body; a larger body is an error.

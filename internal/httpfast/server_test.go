@@ -52,8 +52,10 @@ func startServer(t *testing.T, maxBody int64) *testServer {
 		fmt.Fprintf(w, "%s %s host=%s target=%s len=%d body=%s", r.Method, r.URL.Path, r.Host, r.Header.Get("X-Amz-Target"), r.ContentLength, body)
 	})
 	ts.Server = &Server{
-		Handler:  h,
-		Route:    func(h *Head) bool { return h.Method == http.MethodPost && strings.HasPrefix(h.Header.Get("X-Amz-Target"), "TrentService.") },
+		Handler: h,
+		Route: func(h *Head) bool {
+			return h.Method == http.MethodPost && strings.HasPrefix(h.Header.Get("X-Amz-Target"), "TrentService.")
+		},
 		MaxBody:  maxBody,
 		Fallback: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second},
 	}

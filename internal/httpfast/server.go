@@ -32,6 +32,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -171,7 +172,9 @@ func (s *Server) beginClose() {
 		s.handoff.close()
 	}
 	for c := range s.conns {
-		_ = c.nc.SetReadDeadline(time.Unix(1, 0)) // an idle read returns at once; a request in flight is already read
+		if c.idle.Load() {
+			_ = c.nc.SetReadDeadline(time.Unix(1, 0)) // the wait for a next request ends at once
+		}
 	}
 }
 
@@ -222,6 +225,11 @@ type conn struct {
 	br     *bufio.Reader
 	body   []byte
 	w      responseWriter
+
+	headerTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	readDeadline, writeDeadline                           deadline
+	// idle is true while the connection waits for its next request.
+	idle atomic.Bool
 }
 
 // serve runs the fast path on one connection until it closes or is handed
@@ -235,16 +243,23 @@ func (c *conn) serve() {
 		}
 	}()
 	c.br = bufio.NewReaderSize(c.nc, headBufSize)
-	headerTimeout, readTimeout, writeTimeout, idleTimeout := c.srv.timeouts()
+	c.headerTimeout, c.readTimeout, c.writeTimeout, c.idleTimeout = c.srv.timeouts()
 	for {
 		if c.srv.isClosing() {
 			return
 		}
-		setDeadline(c.nc.SetReadDeadline, idleTimeout)
-		if _, err := c.br.Peek(1); err != nil {
-			return // closed, idle too long, or shutting down
+		if c.br.Buffered() == 0 {
+			c.readDeadline.set(c.nc.SetReadDeadline, c.idleTimeout)
+			c.idle.Store(true)
+			if c.srv.isClosing() {
+				return
+			}
+			_, err := c.br.Peek(1)
+			c.idle.Store(false)
+			if err != nil {
+				return // closed, idle too long, or shutting down
+			}
 		}
-		setDeadline(c.nc.SetReadDeadline, headerTimeout)
 		head, ok := c.readHead()
 		if !ok {
 			if c.srv.isClosing() {
@@ -254,12 +269,37 @@ func (c *conn) serve() {
 			return
 		}
 		c.srv.active.Add(1)
-		keep := c.serveRequest(&head, readTimeout, writeTimeout)
+		keep := c.serveRequest(&head)
 		c.srv.active.Done()
 		if !keep {
 			return
 		}
 	}
+}
+
+// deadline is a connection deadline set lazily: a call to set moves it
+// only when the wanted deadline is not already within a second of the one
+// in force, so that a busy connection changes its deadlines about once a
+// second instead of several times per request. Timeouts are therefore
+// exact to within a second.
+type deadline struct{ at time.Time }
+
+const deadlineSlack = time.Second
+
+func (d *deadline) set(apply func(time.Time) error, timeout time.Duration) {
+	if timeout <= 0 {
+		if !d.at.IsZero() {
+			d.at = time.Time{}
+			_ = apply(d.at)
+		}
+		return
+	}
+	want := time.Now().Add(timeout)
+	if !d.at.IsZero() && !d.at.After(want) && want.Sub(d.at) < deadlineSlack {
+		return
+	}
+	d.at = want
+	_ = apply(want)
 }
 
 // readHead peeks at the next request head and consumes it if the fast
@@ -278,6 +318,10 @@ func (c *conn) readHead() (Head, bool) {
 		end, ok := headEnd(buf)
 		if !ok {
 			return Head{}, false
+		}
+		if end == 0 && n == 1 {
+			// The head is not all here: bound the wait for the rest.
+			c.readDeadline.set(c.nc.SetReadDeadline, c.headerTimeout)
 		}
 		if end > 0 {
 			if c.srv.Route == nil {
@@ -301,6 +345,7 @@ func (c *conn) readHead() (Head, bool) {
 // fallback server. It reports whether the fallback took it.
 func (c *conn) handOff() bool {
 	_ = c.nc.SetDeadline(time.Time{})
+	c.readDeadline, c.writeDeadline = deadline{}, deadline{}
 	hc := &handoffConn{Conn: c.nc}
 	if c.br.Buffered() > 0 {
 		hc.r = c.br
@@ -311,12 +356,14 @@ func (c *conn) handOff() bool {
 // serveRequest reads the body of the request whose head was just
 // consumed, runs the handler and writes the response. It reports whether
 // the connection can serve another request.
-func (c *conn) serveRequest(h *Head, readTimeout, writeTimeout time.Duration) (keep bool) {
+func (c *conn) serveRequest(h *Head) (keep bool) {
 	if int64(cap(c.body)) < h.ContentLength {
 		c.body = make([]byte, h.ContentLength)
 	}
 	body := c.body[:h.ContentLength]
-	setDeadline(c.nc.SetReadDeadline, readTimeout)
+	if int64(c.br.Buffered()) < h.ContentLength {
+		c.readDeadline.set(c.nc.SetReadDeadline, c.readTimeout)
+	}
 	if _, err := io.ReadFull(c.br, body); err != nil {
 		return false
 	}
@@ -336,7 +383,7 @@ func (c *conn) serveRequest(h *Head, readTimeout, writeTimeout time.Duration) (k
 		return false
 	}
 	clear(body) // the body may hold plaintext: do not keep it past the request
-	setDeadline(c.nc.SetWriteDeadline, writeTimeout)
+	c.writeDeadline.set(c.nc.SetWriteDeadline, c.writeTimeout)
 	keep = c.w.writeTo(c.nc)
 	return keep && !c.srv.isClosing()
 }
@@ -360,14 +407,6 @@ func (c *conn) writeRaw(s string) {
 	_, _ = io.WriteString(c.nc, s)
 }
 
-func setDeadline(set func(time.Time) error, d time.Duration) {
-	if d > 0 {
-		_ = set(time.Now().Add(d))
-	} else {
-		_ = set(time.Time{})
-	}
-}
-
 // bodyReader is a fast-path request body: the bytes already read.
 type bodyReader struct {
 	b []byte
@@ -387,10 +426,12 @@ func (r *bodyReader) Close() error { return nil }
 
 // responseWriter buffers a fast-path response whole.
 type responseWriter struct {
-	header http.Header
-	status int
-	body   []byte
-	out    []byte
+	header  http.Header
+	status  int
+	body    []byte
+	out     []byte
+	dateSec int64
+	date    []byte
 }
 
 func (w *responseWriter) reset() {
@@ -461,7 +502,11 @@ func (w *responseWriter) writeTo(nc net.Conn) bool {
 		out = append(out, "Connection: close\r\n"...)
 	}
 	out = append(out, "Date: "...)
-	out = time.Now().UTC().AppendFormat(out, http.TimeFormat)
+	if now := time.Now().Unix(); now != w.dateSec { // formatted once a second per connection
+		w.dateSec = now
+		w.date = time.Unix(now, 0).UTC().AppendFormat(w.date[:0], http.TimeFormat)
+	}
+	out = append(out, w.date...)
 	out = append(out, "\r\nContent-Length: "...)
 	out = strconv.AppendInt(out, int64(len(w.body)), 10)
 	out = append(out, "\r\n\r\n"...)

@@ -24,7 +24,7 @@ type testServer struct {
 	entered chan struct{}
 }
 
-func startServer(t *testing.T, maxBody int64) *testServer {
+func startServer(t *testing.T, maxBody int64, tune ...func(*http.Server)) *testServer {
 	t.Helper()
 	ts := &testServer{release: make(chan struct{}), entered: make(chan struct{}, 10)}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +58,9 @@ func startServer(t *testing.T, maxBody int64) *testServer {
 		},
 		MaxBody:  maxBody,
 		Fallback: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second},
+	}
+	for _, f := range tune {
+		f(ts.Fallback)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -302,5 +305,49 @@ func TestConcurrentClients(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+func TestDeadlineIsLazy(t *testing.T) {
+	var calls int
+	apply := func(time.Time) error { calls++; return nil }
+	var d deadline
+	d.set(apply, time.Minute) // first: set
+	d.set(apply, time.Minute) // within the slack: skipped
+	if calls != 1 {
+		t.Fatalf("calls = %d after two sets of the same timeout, want 1", calls)
+	}
+	d.set(apply, time.Second) // shorter: must move
+	if calls != 2 || time.Until(d.at) > time.Second {
+		t.Fatalf("a shorter timeout was not applied: calls %d, at %v", calls, time.Until(d.at))
+	}
+	d.set(apply, time.Minute) // much longer: must move
+	d.set(apply, 0)           // none: cleared
+	if calls != 4 || !d.at.IsZero() {
+		t.Fatalf("calls = %d, at = %v", calls, d.at)
+	}
+}
+
+func TestIdleTimeoutClosesFastConnections(t *testing.T) {
+	ts := startServer(t, 0, func(s *http.Server) { s.IdleTimeout = 200 * time.Millisecond })
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, kmsRequest("/", ""))
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	if n, err := br.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Fatalf("idle connection not closed: %d, %v", n, err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("idle connection closed after %v, want about 200ms", d)
 	}
 }

@@ -94,19 +94,29 @@ func cleanJSONError(err error) string {
 // WriteJSON writes v as a 200 AWS JSON 1.1 response. If secret is set the
 // encoded body is zeroed once written (it holds plaintext key material).
 func WriteJSON(w http.ResponseWriter, v any, secret bool) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("awsproto: encode response: %w", err)
-	}
+	b, err := WriteJSONBuffer(w, v, nil)
 	if secret {
-		defer clear(b)
+		clear(b)
+	}
+	return err
+}
+
+// WriteJSONBuffer is WriteJSON encoding into buf (from its start), so that
+// a caller can reuse one buffer across responses. It returns the buffer,
+// grown as needed and still holding the encoded body: the caller zeroes
+// it before reuse when the body may hold plaintext. (json.Marshal would
+// instead leave a copy in the encoder's own pool.)
+func WriteJSONBuffer(w http.ResponseWriter, v any, buf []byte) ([]byte, error) {
+	b, err := json.Append(buf[:0], v, json.EscapeHTML|json.SortMapKeys)
+	if err != nil {
+		return b, fmt.Errorf("awsproto: encode response: %w", err)
 	}
 	h := w.Header()
 	h.Set("Content-Type", JSONContentType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(b)
-	return err
+	return b, err
 }
 
 // jsonError is the AWS JSON error body.

@@ -20,7 +20,8 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request, reqID string) 
 		awsproto.WriteJSONError(w, awsproto.Errorf(awsproto.CodeUnknownOperation, http.StatusBadRequest, "KMS operations are called with POST, not %s.", r.Method))
 		return
 	}
-	body, err := readBody(r, s.maxBody)
+	body, err := readBodyInto(r, s.maxBody, s.buffers.get())
+	defer func() { s.buffers.put(body) }() // zeroed: a request body may hold plaintext
 	if err != nil {
 		awsproto.WriteJSONError(w, awsproto.As(err))
 		return
@@ -51,7 +52,9 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request, reqID string) 
 		return
 	}
 	sh, secret := out.(kms.SecretHolder)
-	if err := awsproto.WriteJSON(w, out, secret); err != nil {
+	resp, err := awsproto.WriteJSONBuffer(w, out, s.buffers.get())
+	s.buffers.put(resp) // zeroed: a response may hold plaintext
+	if err != nil {
 		s.log.ErrorContext(r.Context(), "writing response", "request_id", reqID, "operation", name, "err", err)
 	}
 	if secret {

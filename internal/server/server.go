@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coffer-kms/coffer/internal/awsproto"
@@ -55,6 +56,7 @@ type Server struct {
 	ready     func() bool
 	s3        *s3.Service
 	s3Domains []string
+	buffers   bufferPool
 }
 
 // New returns a Server.
@@ -148,8 +150,35 @@ func IsKMSRequest(method string, h http.Header) bool {
 	return method == http.MethodPost && isKMSTarget(h)
 }
 
+// bufferPool recycles request and response buffers of one Server. Every
+// buffer is zeroed before it goes back: it may have held plaintext.
+type bufferPool struct{ p sync.Pool }
+
+// get returns an empty buffer.
+func (bp *bufferPool) get() []byte {
+	if b, ok := bp.p.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, 8<<10)
+}
+
+// put zeroes b and keeps it for reuse, unless it grew too large to keep.
+func (bp *bufferPool) put(b []byte) {
+	clear(b[:cap(b)])
+	if cap(b) > 256<<10 {
+		return
+	}
+	b = b[:0]
+	bp.p.Put(&b)
+}
+
 // readBody reads at most max bytes of the body; a larger body is an error.
 func readBody(r *http.Request, max int64) ([]byte, error) {
+	return readBodyInto(r, max, nil)
+}
+
+// readBodyInto is readBody appending to buf (from its start).
+func readBodyInto(r *http.Request, max int64, buf []byte) ([]byte, error) {
 	if r.ContentLength > max {
 		return nil, awsproto.Errorf(awsproto.CodeRequestEntityLarge, http.StatusRequestEntityTooLarge,
 			"Request body of %d bytes exceeds the maximum of %d bytes.", r.ContentLength, max)
@@ -158,7 +187,10 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 	if n < 0 {
 		n = 512
 	}
-	buf := make([]byte, 0, n+1)
+	if int64(cap(buf)) < n+1 {
+		buf = make([]byte, 0, n+1)
+	}
+	buf = buf[:0]
 	lr := io.LimitReader(r.Body, max+1)
 	for {
 		if len(buf) == cap(buf) {

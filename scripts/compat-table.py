@@ -23,6 +23,7 @@ SUPPORTED = {
         "DeleteBucket", "DeleteObject", "GetBucketLocation", "GetObject", "HeadBucket", "HeadObject",
         "ListBuckets", "ListObjects", "ListObjectsV2", "ListParts", "PutObject", "UploadPart", "DeleteObjects",
         "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
+        "CopyObject", "UploadPartCopy", "ListMultipartUploads",
     },
     "iam": {
         "AddUserToGroup", "AttachGroupPolicy", "AttachRolePolicy", "AttachUserPolicy", "CreateAccessKey",
@@ -55,6 +56,8 @@ NOTES = {
         "HeadObject": "partNumber not yet",
         "UploadPart": "parts are encrypted under keys derived from the object key; SSE-KMS parts need kms:Decrypt, as in S3",
         "CompleteMultipartUpload": "COMPOSITE and FULL_OBJECT checksums",
+        "CopyObject": "re-encrypts under the destination's SSE (request headers, else the bucket default): the way to change an object's encryption; SSE-C source keys, x-amz-copy-source-if-*, COPY/REPLACE metadata; tagging and versions are not kept",
+        "UploadPartCopy": "x-amz-copy-source-range bytes=first-last; re-encrypted under the part key",
         "ListBuckets": "no pagination parameters yet",
     },
     "sts": {

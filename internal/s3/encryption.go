@@ -38,14 +38,20 @@ const (
 // customerKey parses the request's SSE-C headers: nil, nil when there are
 // none; S3's errors for malformed ones or over an insecure connection.
 func customerKey(r *Request) (*sse.CustomerKey, error) {
+	return customerKeyFrom(r, hSSECAlgorithm, hSSECKey, hSSECKeyMD5)
+}
+
+// customerKeyFrom parses the SSE-C headers named algH, keyH and md5H
+// (the destination's or the copy source's): nil, nil when there are none.
+func customerKeyFrom(r *Request, algH, keyH, md5H string) (*sse.CustomerKey, error) {
 	h := r.Header
-	k, err := sse.ParseCustomerKey(h.Get(hSSECAlgorithm), h.Get(hSSECKey), h.Get(hSSECKeyMD5))
+	k, err := sse.ParseCustomerKey(h.Get(algH), h.Get(keyH), h.Get(md5H))
 	switch {
 	case errors.Is(err, sse.ErrNoCustomerKey):
 		return nil, nil
 	case errors.Is(err, sse.ErrCustomerAlgorithm):
 		return nil, s3Err(awsproto.S3InvalidEncryptionAlgorithmError, err.Error()).
-			With("ArgumentName", "x-amz-server-side-encryption-customer-algorithm").With("ArgumentValue", h.Get(hSSECAlgorithm))
+			With("ArgumentName", strings.ToLower(algH)).With("ArgumentValue", h.Get(algH))
 	case err != nil:
 		return nil, s3Err(awsproto.S3InvalidArgument, err.Error())
 	}
@@ -167,6 +173,12 @@ func (s *Service) newObjectKey(ctx context.Context, r *Request, b store.Bucket) 
 // another object are refused. It returns the key of an SSE-C object.
 func checkCustomerKey(r *Request, enc store.ObjectEncryption) (*sse.CustomerKey, error) {
 	ck, err := customerKey(r)
+	return verifyCustomerKey(ck, err, enc)
+}
+
+// verifyCustomerKey applies checkCustomerKey's rules to a parsed key ck
+// (and its parse error err).
+func verifyCustomerKey(ck *sse.CustomerKey, err error, enc store.ObjectEncryption) (*sse.CustomerKey, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +203,8 @@ func checkCustomerKey(r *Request, enc store.ObjectEncryption) (*sse.CustomerKey,
 
 // openObjectKey unseals the key of an existing object: through the S3
 // owned key (SSE-S3), KMS Decrypt as the caller (SSE-KMS) or the
-// customer's key ck (SSE-C, already checked).
-func (s *Service) openObjectKey(ctx context.Context, r *Request, b store.Bucket, object string, enc store.ObjectEncryption, ck *sse.CustomerKey) ([]byte, error) {
+// customer's key ck (SSE-C, already checked), as caller c.
+func (s *Service) openObjectKey(ctx context.Context, c Caller, b store.Bucket, object string, enc store.ObjectEncryption, ck *sse.CustomerKey) ([]byte, error) {
 	binding := sse.Binding{Bucket: b.Name, Object: object}
 	var kek []byte
 	var err error
@@ -209,7 +221,7 @@ func (s *Service) openObjectKey(ctx context.Context, r *Request, b store.Bucket,
 		if err := json.Unmarshal([]byte(enc.KMSContext), &encCtx); err != nil {
 			return nil, fmt.Errorf("stored KMS context: %w", err)
 		}
-		if kek, err = s.keys.Decrypt(ctx, r.Caller, b.Region, enc.KMSKeyARN, enc.EncryptedDataKey, encCtx); err != nil {
+		if kek, err = s.keys.Decrypt(ctx, c, b.Region, enc.KMSKeyARN, enc.EncryptedDataKey, encCtx); err != nil {
 			return nil, kmsError(err)
 		}
 	case modeSSEC:

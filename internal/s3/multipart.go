@@ -150,7 +150,7 @@ func (s *Service) uploadPart(ctx context.Context, r *Request) (*Response, error)
 	if alg == "" {
 		alg = upAlg
 	}
-	key, err := s.openObjectKey(ctx, r, b, u.Key, u.Encryption, ck)
+	key, err := s.openObjectKey(ctx, r.Caller, b, u.Key, u.Encryption, ck)
 	if err != nil {
 		return nil, err
 	}

@@ -124,7 +124,20 @@ func (s *Service) readObject(ctx context.Context, r *Request, body bool) (*Respo
 	if !body {
 		return resp, nil
 	}
-	key, err := s.openObjectKey(ctx, r, b, o.Key, o.Encryption, ck)
+	pb, err := s.openPlaintext(ctx, r.Caller, b, o, ck, offset, length)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = pb
+	return resp, nil
+}
+
+// openPlaintext opens length plaintext bytes of o from offset: the object
+// key is unsealed as c (SSE-KMS: KMS Decrypt as the caller) or with the
+// customer's key ck, and only the packages of the range are read. It
+// returns errBlobGone if the object's bytes were replaced meanwhile.
+func (s *Service) openPlaintext(ctx context.Context, c Caller, b store.Bucket, o store.Object, ck *sse.CustomerKey, offset, length int64) (io.ReadCloser, error) {
+	key, err := s.openObjectKey(ctx, c, b, o.Key, o.Encryption, ck)
 	if err != nil {
 		return nil, err
 	}
@@ -160,9 +173,8 @@ func (s *Service) readObject(ctx context.Context, r *Request, body bool) (*Respo
 		br.Close()
 		return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
 	}
-	resp.Body = &plaintextBody{Reader: pr, blob: br, key: key}
 	ok = true
-	return resp, nil
+	return &plaintextBody{Reader: pr, blob: br, key: key}, nil
 }
 
 // plaintextBody reads an object's plaintext; Close clears its key and

@@ -24,6 +24,7 @@ SUPPORTED = {
         "ListBuckets", "ListObjects", "ListObjectsV2", "ListParts", "PutObject", "UploadPart", "DeleteObjects",
         "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
         "CopyObject", "UploadPartCopy", "ListMultipartUploads",
+        "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy",
     },
     "iam": {
         "AddUserToGroup", "AttachGroupPolicy", "AttachRolePolicy", "AttachUserPolicy", "CreateAccessKey",
@@ -57,6 +58,7 @@ NOTES = {
         "UploadPart": "parts are encrypted under keys derived from the object key; SSE-KMS parts need kms:Decrypt, as in S3",
         "CompleteMultipartUpload": "COMPOSITE and FULL_OBJECT checksums",
         "CopyObject": "re-encrypts under the destination's SSE (request headers, else the bucket default): the way to change an object's encryption; SSE-C source keys, x-amz-copy-source-if-*, COPY/REPLACE metadata; tagging and versions are not kept",
+        "PutBucketPolicy": "evaluated on every S3 request with the IAM policy engine (Deny wins, cross-account needs the bucket policy and the caller's identity policy); S3 condition keys for SSE, listing, copy, plus aws:SourceIp, aws:SecureTransport and the global keys",
         "UploadPartCopy": "x-amz-copy-source-range bytes=first-last; re-encrypted under the part key",
         "ListBuckets": "no pagination parameters yet",
     },

@@ -59,7 +59,7 @@ func defaultEncryption(b store.Bucket) (awsproto.ServerSideEncryptionRule, error
 // aws:kms:dsse (InvalidArgument). As on AWS the key is not checked here:
 // it is resolved, in the account of the object writer, at each PUT.
 func (s *Service) putBucketEncryption(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:PutEncryptionConfiguration", bucketARN(r.Bucket)); err != nil {
+	if _, err := s.bucket(ctx, r, r.Bucket, "s3:PutEncryptionConfiguration", bucketARN(r.Bucket)); err != nil {
 		return nil, err
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, awsproto.MaxS3ConfigBody+1))
@@ -111,7 +111,7 @@ func (s *Service) putBucketEncryption(ctx context.Context, r *Request) (*Respons
 // getBucketEncryption is GetBucketEncryption: the bucket's configuration,
 // SSE-S3 when none was put.
 func (s *Service) getBucketEncryption(ctx context.Context, r *Request) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:GetEncryptionConfiguration", bucketARN(r.Bucket))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:GetEncryptionConfiguration", bucketARN(r.Bucket))
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (s *Service) getBucketEncryption(ctx context.Context, r *Request) (*Respons
 // deleteBucketEncryption is DeleteBucketEncryption: the default goes back
 // to SSE-S3; 204, also when there was no configuration.
 func (s *Service) deleteBucketEncryption(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:PutEncryptionConfiguration", bucketARN(r.Bucket)); err != nil {
+	if _, err := s.bucket(ctx, r, r.Bucket, "s3:PutEncryptionConfiguration", bucketARN(r.Bucket)); err != nil {
 		return nil, err
 	}
 	if err := s.setBucketEncryption(ctx, r.Bucket, ""); err != nil {

@@ -50,7 +50,7 @@ const maxUploadsPerKey = 10000
 // after upload-id-marker), grouped by delimiter into CommonPrefixes, at
 // most max-uploads (1000) entries.
 func (s *Service) listMultipartUploads(ctx context.Context, r *Request) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:ListBucketMultipartUploads", bucketARN(r.Bucket))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:ListBucketMultipartUploads", bucketARN(r.Bucket))
 	if err != nil {
 		return nil, err
 	}

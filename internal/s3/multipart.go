@@ -38,7 +38,7 @@ func (s *Service) createMultipartUpload(ctx context.Context, r *Request) (*Respo
 	if len(r.Key) > maxKeyLength {
 		return nil, s3Err(awsproto.S3KeyTooLongError, "")
 	}
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:PutObject", objectARN(r.Bucket, r.Key))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:PutObject", objectARN(r.Bucket, r.Key))
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func uploadAlgorithm(u store.Upload) (checksum.Algorithm, checksum.Type) {
 // upload loads the upload of r (uploadId) for action: NoSuchUpload if it
 // is absent or belongs to another key.
 func (s *Service) upload(ctx context.Context, r *Request, action string) (store.Bucket, store.Upload, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, action, objectARN(r.Bucket, r.Key))
+	b, err := s.bucket(ctx, r, r.Bucket, action, objectARN(r.Bucket, r.Key))
 	if err != nil {
 		return b, store.Upload{}, err
 	}

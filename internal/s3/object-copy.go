@@ -92,7 +92,7 @@ func (s *Service) loadCopySource(ctx context.Context, r *Request) (*copySource, 
 		return nil, s3Err(awsproto.S3InvalidArgument, "Invalid version id specified").
 			With("ArgumentName", "x-amz-copy-source").With("ArgumentValue", r.Header.Get(hCopySource))
 	}
-	b, err := s.bucket(ctx, r.Caller, cs.Bucket, "s3:GetObject", objectARN(cs.Bucket, cs.Key))
+	b, err := s.bucket(ctx, r, cs.Bucket, "s3:GetObject", objectARN(cs.Bucket, cs.Key))
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 		return nil, s3Err(awsproto.S3InvalidArgument, "Unknown tagging directive.").
 			With("ArgumentName", "x-amz-tagging-directive").With("ArgumentValue", r.Header.Get(hTaggingDirective))
 	}
-	db, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:PutObject", objectARN(r.Bucket, r.Key))
+	db, err := s.bucket(ctx, r, r.Bucket, "s3:PutObject", objectARN(r.Bucket, r.Key))
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func (s *Service) headObject(ctx context.Context, r *Request) (*Response, error)
 }
 
 func (s *Service) readObject(ctx context.Context, r *Request, body bool) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:GetObject", objectARN(r.Bucket, r.Key))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:GetObject", objectARN(r.Bucket, r.Key))
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ func (s *Service) Operations() map[string]Operation {
 		"UploadPartCopy":          s.uploadPartCopy,
 		"ListMultipartUploads":    s.listMultipartUploads,
 		"CopyObject":              s.copyObject,
+		"PutBucketPolicy":         s.putBucketPolicy,
+		"GetBucketPolicy":         s.getBucketPolicy,
+		"DeleteBucketPolicy":      s.deleteBucketPolicy,
 	}
 }
 
@@ -60,6 +63,8 @@ func route(r *Request) (string, error) {
 				return "CreateBucket", nil
 			case q.Has("encryption") && len(q) == 1:
 				return "PutBucketEncryption", nil
+			case q.Has("policy") && len(q) == 1:
+				return "PutBucketPolicy", nil
 			}
 		case http.MethodHead:
 			return "HeadBucket", nil
@@ -69,6 +74,8 @@ func route(r *Request) (string, error) {
 				return "DeleteBucket", nil
 			case q.Has("encryption") && len(q) == 1:
 				return "DeleteBucketEncryption", nil
+			case q.Has("policy") && len(q) == 1:
+				return "DeleteBucketPolicy", nil
 			}
 		case http.MethodGet:
 			switch {
@@ -76,6 +83,8 @@ func route(r *Request) (string, error) {
 				return "GetBucketLocation", nil
 			case q.Has("encryption") && len(q) == 1:
 				return "GetBucketEncryption", nil
+			case q.Has("policy") && len(q) == 1:
+				return "GetBucketPolicy", nil
 			case q.Has("uploads"):
 				return "ListMultipartUploads", nil
 			case q.Get("list-type") == "2":

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/coffer-kms/coffer/internal/blob"
+	"github.com/coffer-kms/coffer/internal/policy"
 	"github.com/coffer-kms/coffer/internal/store"
 )
 
@@ -67,11 +68,13 @@ type KeyService interface {
 	OpenWithOwnedKey(ctx context.Context, region string, ciphertext []byte, encCtx map[string]string) ([]byte, error)
 }
 
-// Authorizer judges identity policies: nil allows c to perform action
-// (e.g. "s3:GetObject") on resource (an S3 ARN), an error denies. It is
-// asked only for principals of the bucket's own account (see authorize).
+// Authorizer judges the caller's identity policies for action (e.g.
+// "s3:GetObject") on resource (an S3 ARN) with the request's condition
+// keys cond: policy.Allow, policy.Deny (an explicit deny) or
+// policy.NotApplicable. The bucket policy is the Service's own part (see
+// authorize). An error is a failure, not a denial.
 type Authorizer interface {
-	AuthorizeS3(ctx context.Context, c Caller, action, resource string) error
+	DecideS3(ctx context.Context, c Caller, action, resource string, cond map[string][]string) (policy.Decision, error)
 }
 
 // Config configures a Service.
@@ -94,6 +97,8 @@ type Service struct {
 	authz Authorizer
 	now   func() time.Time
 	log   *slog.Logger
+	// policies caches parsed bucket policies by text.
+	policies policyCache
 }
 
 // New returns a Service.

@@ -136,15 +136,28 @@ func (s *Service) newObjectKey(ctx context.Context, r *Request, b store.Bucket) 
 			}
 			so.contextHeader = v
 		}
-		encCtx[arnContextKey] = objectARN(r.Bucket, r.Key)
-		ctxJSON, _ := json.Marshal(encCtx)
+		useBucketKey := bucketKey && mode == awsproto.SSEAlgorithmKMS
 		var blob []byte
-		kek, blob, so.enc.KMSKeyARN, err = s.keys.GenerateDataKey(ctx, r.Caller, b.Region, kmsKeyID, encCtx)
-		if err != nil {
-			return nil, kmsError(err)
+		if useBucketKey {
+			// S3 Bucket Key: the context names the bucket, and the
+			// object's KEK is derived from the (cached) bucket key.
+			encCtx[arnContextKey] = bucketARN(r.Bucket)
+			var bk []byte
+			bk, blob, so.enc.KMSKeyARN, err = s.generateBucketKey(ctx, r.Caller, b.Region, r.Bucket, kmsKeyID, encCtx)
+			if err != nil {
+				return nil, kmsError(err)
+			}
+			kek = bucketKEK(bk, r.Bucket, r.Key)
+			clear(bk)
+		} else {
+			encCtx[arnContextKey] = objectARN(r.Bucket, r.Key)
+			kek, blob, so.enc.KMSKeyARN, err = s.keys.GenerateDataKey(ctx, r.Caller, b.Region, kmsKeyID, encCtx)
+			if err != nil {
+				return nil, kmsError(err)
+			}
 		}
-		// Recorded and echoed only: no S3 Bucket Key reduces KMS calls yet.
-		so.enc.BucketKey = bucketKey && mode == awsproto.SSEAlgorithmKMS
+		ctxJSON, _ := json.Marshal(encCtx)
+		so.enc.BucketKey = useBucketKey
 		so.enc.EncryptedDataKey, so.enc.KMSContext = blob, string(ctxJSON)
 		if so.contextHeader == "" {
 			so.contextHeader = base64.StdEncoding.EncodeToString(ctxJSON)
@@ -221,7 +234,14 @@ func (s *Service) openObjectKey(ctx context.Context, c Caller, b store.Bucket, o
 		if err := json.Unmarshal([]byte(enc.KMSContext), &encCtx); err != nil {
 			return nil, fmt.Errorf("stored KMS context: %w", err)
 		}
-		if kek, err = s.keys.Decrypt(ctx, c, b.Region, enc.KMSKeyARN, enc.EncryptedDataKey, encCtx); err != nil {
+		if enc.BucketKey && encCtx[arnContextKey] == bucketARN(b.Name) {
+			bk, err := s.decryptBucketKey(ctx, c, b.Region, enc.KMSKeyARN, enc.EncryptedDataKey, encCtx)
+			if err != nil {
+				return nil, kmsError(err)
+			}
+			kek = bucketKEK(bk, b.Name, object)
+			clear(bk)
+		} else if kek, err = s.keys.Decrypt(ctx, c, b.Region, enc.KMSKeyARN, enc.EncryptedDataKey, encCtx); err != nil {
 			return nil, kmsError(err)
 		}
 	case modeSSEC:

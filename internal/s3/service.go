@@ -87,6 +87,9 @@ type Config struct {
 	Authorizer Authorizer
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// BucketKeyTTL is how long an S3 Bucket Key is reused (per principal);
+	// 0 means 5 minutes.
+	BucketKeyTTL time.Duration
 }
 
 // Service is the S3 service.
@@ -99,11 +102,21 @@ type Service struct {
 	log   *slog.Logger
 	// policies caches parsed bucket policies by text.
 	policies policyCache
+	// bucketKeys caches S3 Bucket Keys; calls counts KMS calls.
+	bucketKeys bucketKeyCache
+	calls      kmsCounters
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, blobs: cfg.Blobs, keys: cfg.Keys, authz: cfg.Authorizer, now: cfg.Now, log: cfg.Logger}
+	s := &Service{store: cfg.Store, blobs: cfg.Blobs, authz: cfg.Authorizer, now: cfg.Now, log: cfg.Logger}
+	if cfg.Keys != nil {
+		s.keys = countingKeys{KeyService: cfg.Keys, n: &s.calls}
+	}
+	s.bucketKeys.ttl = cfg.BucketKeyTTL
+	if s.bucketKeys.ttl <= 0 {
+		s.bucketKeys.ttl = defaultBucketKeyTTL
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

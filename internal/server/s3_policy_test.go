@@ -96,8 +96,26 @@ func TestS3BucketPolicyRequireSSEKMS(t *testing.T) {
 	if _, err := e.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("kmsonly"), Key: aws.String("a")}); err != nil {
 		t.Fatal(err)
 	}
+	// A multipart upload names its encryption only when it is created; its
+	// parts count as SSE-KMS writes.
+	cu, err := e.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("kmsonly"), Key: aws.String("mp"),
+		ServerSideEncryption: types.ServerSideEncryptionAwsKms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := e.s3.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("kmsonly"), Key: aws.String("mp"), UploadId: cu.UploadId,
+		PartNumber: aws.Int32(1), Body: strings.NewReader("part")})
+	if err != nil {
+		t.Fatalf("UploadPart of an SSE-KMS upload: %v", err)
+	}
+	if _, err := e.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("kmsonly"), Key: aws.String("mp"),
+		UploadId: cu.UploadId, MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: up.ETag, PartNumber: aws.Int32(1)}}}}); err != nil {
+		t.Fatalf("Complete: %v", err)
+	}
+	_, err = e.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("kmsonly"), Key: aws.String("mp2")})
+	wantCode(t, "CreateMultipartUpload without SSE", err, "AccessDenied", 403)
 	// Copy into the bucket is a PutObject too.
-	_, err := e.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("kmsonly"), Key: aws.String("c"), CopySource: aws.String("kmsonly/a"),
+	_, err = e.s3.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("kmsonly"), Key: aws.String("c"), CopySource: aws.String("kmsonly/a"),
 		ServerSideEncryption: types.ServerSideEncryptionAes256})
 	wantCode(t, "copy AES256", err, "AccessDenied", 403)
 }

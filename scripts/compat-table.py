@@ -50,7 +50,7 @@ NOTES = {
     "s3": {
         "CreateBucket": "LocationConstraint must name the region the request is signed for",
         "PutObject": "every object encrypted: SSE-S3 by default, SSE-KMS (as the caller, kms:ViaService), SSE-C (TLS or loopback); Content-MD5 and x-amz-checksum-* verified; the bucket's default encryption applies when the request names none",
-        "PutBucketEncryption": "one rule; AES256, aws:kms (KMSMasterKeyID resolved in the writer's account at each PUT; none: aws/s3) and aws:kms:dsse; BucketKeyEnabled uses S3 Bucket Keys (one KMS data key per bucket, principal and 5 minutes); a BlockedEncryptionTypes other than NONE answers NotImplemented",
+        "PutBucketEncryption": "one rule; AES256, aws:kms (KMSMasterKeyID resolved in the writer's account at each PUT; none: aws/s3) and aws:kms:dsse; BucketKeyEnabled uses S3 Bucket Keys (one KMS data key per bucket, principal and 5 minutes); BlockedEncryptionTypes SSE-C refuses new SSE-C objects (AccessDenied), not blocked by default",
         "GetBucketEncryption": "never NotFound: SSE-S3 until a configuration is put, as on AWS since 2023",
         "DeleteBucketEncryption": "resets the default to SSE-S3; 204, idempotent",
         "GetObject": "Range, conditional headers, response-* overrides and partNumber (x-amz-mp-parts-count; parts counted in order)",

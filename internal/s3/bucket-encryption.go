@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -80,23 +79,6 @@ func (s *Service) putBucketEncryption(ctx context.Context, r *Request) (*Respons
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	// BlockedEncryptionTypes is not enforced yet: refuse a block rather
-	// than accept a setting that would not hold.
-	var blocked struct {
-		Rules []struct {
-			Types []string `xml:"BlockedEncryptionTypes>EncryptionType"`
-		} `xml:"Rule"`
-	}
-	if err := xml.Unmarshal(raw, &blocked); err != nil {
-		return nil, s3Err(awsproto.S3MalformedXML, "")
-	}
-	for _, rule := range blocked.Rules {
-		for _, t := range rule.Types {
-			if t != "NONE" {
-				return nil, s3Err(awsproto.S3NotImplemented, "Coffer does not implement BlockedEncryptionTypes yet.")
-			}
-		}
 	}
 	doc, err := json.Marshal(bucketEncryption{Rules: cfg.Rules})
 	if err != nil {

@@ -32,6 +32,7 @@ const (
 	msgSSECInsecure    = "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection."
 	msgSSECRequired    = "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."
 	msgSSECNotApplied  = "The encryption parameters are not applicable to this object."
+	msgSSECBlocked     = "Server Side Encryption with Customer provided keys is blocked for this bucket by its BlockedEncryptionTypes setting."
 	msgSSEContextShape = "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map"
 )
 
@@ -99,6 +100,8 @@ func (s *Service) newObjectKey(ctx context.Context, r *Request, b store.Bucket) 
 	switch {
 	case ck != nil && (mode != "" || kmsHeaders):
 		return nil, s3Err(awsproto.S3InvalidArgument, "Server Side Encryption with Customer provided key is incompatible with the encryption method specified")
+	case ck != nil && rule.Blocks(awsproto.EncryptionTypeSSEC):
+		return nil, s3Err(awsproto.S3AccessDenied, msgSSECBlocked)
 	case ck != nil:
 		mode = modeSSEC
 	case mode == "" && !kmsHeaders:

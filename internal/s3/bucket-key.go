@@ -91,6 +91,7 @@ type bucketKey struct {
 	blob      []byte
 	keyARN    string
 	expires   time.Time
+	refs      int // cache keys naming this entry
 }
 
 // bucketKeyCache holds bucket keys by generate request (principal, region,
@@ -146,6 +147,7 @@ func (bc *bucketKeyCache) put(now time.Time, plaintext, blob []byte, keyARN stri
 	for _, k := range keys {
 		bc.drop(k)
 		bc.m[k] = e
+		e.refs++
 	}
 }
 
@@ -156,12 +158,9 @@ func (bc *bucketKeyCache) drop(k string) {
 		return
 	}
 	delete(bc.m, k)
-	for _, other := range bc.m {
-		if other == e {
-			return
-		}
+	if e.refs--; e.refs == 0 {
+		clear(e.plaintext)
 	}
-	clear(e.plaintext)
 }
 
 // bucketKEK derives an object's KEK from a bucket key.

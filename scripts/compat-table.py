@@ -23,6 +23,8 @@ SUPPORTED = {
         "DeleteBucket", "DeleteObject", "GetBucketLocation", "GetObject", "HeadBucket", "HeadObject",
         "ListBuckets", "ListObjects", "ListObjectsV2", "ListParts", "PutObject", "UploadPart", "DeleteObjects",
         "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
+        "CopyObject", "UploadPartCopy", "ListMultipartUploads",
+        "PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy",
     },
     "iam": {
         "AddUserToGroup", "AttachGroupPolicy", "AttachRolePolicy", "AttachUserPolicy", "CreateAccessKey",
@@ -48,13 +50,16 @@ NOTES = {
     "s3": {
         "CreateBucket": "LocationConstraint must name the region the request is signed for",
         "PutObject": "every object encrypted: SSE-S3 by default, SSE-KMS (as the caller, kms:ViaService), SSE-C (TLS or loopback); Content-MD5 and x-amz-checksum-* verified; the bucket's default encryption applies when the request names none",
-        "PutBucketEncryption": "one rule; AES256, aws:kms (KMSMasterKeyID resolved in the writer's account at each PUT; none: aws/s3) and aws:kms:dsse; BucketKeyEnabled stored and echoed, but Bucket Keys do not reduce KMS calls yet; a BlockedEncryptionTypes other than NONE answers NotImplemented",
+        "PutBucketEncryption": "one rule; AES256, aws:kms (KMSMasterKeyID resolved in the writer's account at each PUT; none: aws/s3) and aws:kms:dsse; BucketKeyEnabled uses S3 Bucket Keys (one KMS data key per bucket, principal and 5 minutes); BlockedEncryptionTypes SSE-C refuses new SSE-C objects (AccessDenied), not blocked by default",
         "GetBucketEncryption": "never NotFound: SSE-S3 until a configuration is put, as on AWS since 2023",
         "DeleteBucketEncryption": "resets the default to SSE-S3; 204, idempotent",
-        "GetObject": "Range, conditional headers and response-* overrides; partNumber not yet",
-        "HeadObject": "partNumber not yet",
+        "GetObject": "Range, conditional headers, response-* overrides and partNumber (x-amz-mp-parts-count; parts counted in order)",
+        "HeadObject": "partNumber as GetObject",
         "UploadPart": "parts are encrypted under keys derived from the object key; SSE-KMS parts need kms:Decrypt, as in S3",
         "CompleteMultipartUpload": "COMPOSITE and FULL_OBJECT checksums",
+        "CopyObject": "re-encrypts under the destination's SSE (request headers, else the bucket default): the way to change an object's encryption; SSE-C source keys, x-amz-copy-source-if-*, COPY/REPLACE metadata; tagging and versions are not kept",
+        "PutBucketPolicy": "evaluated on every S3 request with the IAM policy engine (Deny wins, cross-account needs the bucket policy and the caller's identity policy); S3 condition keys for SSE, listing, copy, plus aws:SourceIp, aws:SecureTransport and the global keys",
+        "UploadPartCopy": "x-amz-copy-source-range bytes=first-last; re-encrypted under the part key",
         "ListBuckets": "no pagination parameters yet",
     },
     "sts": {

@@ -3,11 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"github.com/coffer-kms/coffer/internal/authz"
-	"github.com/coffer-kms/coffer/internal/awsproto"
 	"github.com/coffer-kms/coffer/internal/kms"
+	"github.com/coffer-kms/coffer/internal/policy"
 	"github.com/coffer-kms/coffer/internal/s3"
 )
 
@@ -56,17 +55,14 @@ func (k s3Keys) OpenWithOwnedKey(ctx context.Context, region string, ciphertext 
 }
 
 // s3Authorizer judges S3 actions by the caller's identity policies with
-// the policy engine the KMS uses (no resource policy: bucket policies are
-// the next step, see s3.Service.authorize).
+// the policy engine the KMS uses; the bucket policy is judged by the S3
+// service itself (s3.Service.authorize), which combines the two.
 type s3Authorizer struct{ a *authz.Authorizer }
 
-func (sa s3Authorizer) AuthorizeS3(ctx context.Context, c s3.Caller, action, resource string) error {
-	d, err := sa.a.Decide(ctx, &kms.AuthzRequest{Caller: viaS3(c, c.Region), Action: action, Resource: resource})
+func (sa s3Authorizer) DecideS3(ctx context.Context, c s3.Caller, action, resource string, cond map[string][]string) (policy.Decision, error) {
+	d, err := sa.a.Decide(ctx, &kms.AuthzRequest{Caller: viaS3(c, c.Region), Action: action, Resource: resource, Context: cond})
 	if err != nil {
-		return err
+		return policy.NotApplicable, err
 	}
-	if !d.Allowed {
-		return awsproto.Errorf("AccessDenied", http.StatusForbidden, "User: %s is not authorized to perform: %s on resource: %s because %s", c.PrincipalARN, action, resource, d.Reason)
-	}
-	return nil
+	return d.Identity, nil
 }

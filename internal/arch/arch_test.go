@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"internal/store/storetest": {"internal/store"},
 	"internal/iam":             {"internal/arn", "internal/awsproto", "internal/keyring", "internal/policy", "internal/store"},
 	"internal/kms":             {"internal/arn", "internal/awsproto", "internal/keyring", "internal/store"},
-	"internal/s3":              {"internal/arn", "internal/awsproto", "internal/blob", "internal/checksum", "internal/keyring", "internal/sse", "internal/store"},
+	"internal/s3":              {"internal/arn", "internal/awsproto", "internal/blob", "internal/checksum", "internal/keyring", "internal/policy", "internal/sse", "internal/store"},
 	"internal/server":          {"internal/arn", "internal/awsproto", "internal/blob", "internal/checksum", "internal/iam", "internal/keyring", "internal/kms", "internal/policy", "internal/s3", "internal/sigv4", "internal/sse", "internal/store"},
 	"internal/bench":           {},
 	"internal/blob":            {},

@@ -309,6 +309,33 @@ type ServerSideEncryptionConfiguration struct {
 type ServerSideEncryptionRule struct {
 	ApplyServerSideEncryptionByDefault *ServerSideEncryptionByDefault `xml:"ApplyServerSideEncryptionByDefault,omitempty"`
 	BucketKeyEnabled                   *bool                          `xml:"BucketKeyEnabled,omitempty"`
+	BlockedEncryptionTypes             *BlockedEncryptionTypes        `xml:"BlockedEncryptionTypes,omitempty"`
+}
+
+// BlockedEncryptionTypes lists the encryption types a bucket refuses for
+// new objects: "SSE-C", or "NONE" to block nothing (model enum
+// EncryptionType).
+type BlockedEncryptionTypes struct {
+	EncryptionType []string `xml:"EncryptionType"`
+}
+
+// Encryption types of BlockedEncryptionTypes.
+const (
+	EncryptionTypeNone = "NONE"
+	EncryptionTypeSSEC = "SSE-C"
+)
+
+// Blocks reports whether the rule blocks encryption type t.
+func (r ServerSideEncryptionRule) Blocks(t string) bool {
+	if r.BlockedEncryptionTypes == nil {
+		return false
+	}
+	for _, b := range r.BlockedEncryptionTypes.EncryptionType {
+		if b == t {
+			return true
+		}
+	}
+	return false
 }
 
 // ServerSideEncryptionByDefault names the default encryption of a bucket.
@@ -332,6 +359,20 @@ const (
 func (c *ServerSideEncryptionConfiguration) Validate() error {
 	if len(c.Rules) != 1 {
 		return NewS3Error(S3MalformedXML)
+	}
+	if bt := c.Rules[0].BlockedEncryptionTypes; bt != nil {
+		for _, t := range bt.EncryptionType {
+			switch t {
+			case EncryptionTypeNone, EncryptionTypeSSEC:
+			default:
+				return NewS3Error(S3MalformedXML) // not in the schema's enum
+			}
+			if t == EncryptionTypeNone && len(bt.EncryptionType) > 1 {
+				return NewS3Error(S3InvalidArgument).
+					WithMessage("The encryption type NONE cannot be combined with other encryption types.").
+					With("ArgumentName", "BlockedEncryptionTypes")
+			}
+		}
 	}
 	d := c.Rules[0].ApplyServerSideEncryptionByDefault
 	if d == nil {

@@ -44,7 +44,7 @@ func (s *Service) createBucket(ctx context.Context, r *Request) (*Response, erro
 		return nil, s3Err(awsproto.S3IllegalLocationConstraintException,
 			fmt.Sprintf("The %s location constraint is incompatible for the region specific endpoint this request was sent to.", region))
 	}
-	if err := s.authorize(ctx, r.Caller, "", "s3:CreateBucket", bucketARN(r.Bucket)); err != nil {
+	if err := s.authorize(ctx, r, nil, "s3:CreateBucket", bucketARN(r.Bucket)); err != nil {
 		return nil, err
 	}
 	b := store.Bucket{Name: r.Bucket, Account: r.Caller.Account, Region: region, CreatedAt: s.now().UTC()}

@@ -13,7 +13,7 @@ import (
 // deleteBucket is DeleteBucket: 204, BucketNotEmpty while it holds
 // objects or multipart uploads.
 func (s *Service) deleteBucket(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:DeleteBucket", bucketARN(r.Bucket)); err != nil {
+	if _, err := s.bucket(ctx, r, r.Bucket, "s3:DeleteBucket", bucketARN(r.Bucket)); err != nil {
 		return nil, err
 	}
 	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {

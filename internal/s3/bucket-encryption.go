@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +58,7 @@ func defaultEncryption(b store.Bucket) (awsproto.ServerSideEncryptionRule, error
 // aws:kms:dsse (InvalidArgument). As on AWS the key is not checked here:
 // it is resolved, in the account of the object writer, at each PUT.
 func (s *Service) putBucketEncryption(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:PutEncryptionConfiguration", bucketARN(r.Bucket)); err != nil {
+	if _, err := s.bucket(ctx, r, r.Bucket, "s3:PutEncryptionConfiguration", bucketARN(r.Bucket)); err != nil {
 		return nil, err
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, awsproto.MaxS3ConfigBody+1))
@@ -81,23 +80,6 @@ func (s *Service) putBucketEncryption(ctx context.Context, r *Request) (*Respons
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	// BlockedEncryptionTypes is not enforced yet: refuse a block rather
-	// than accept a setting that would not hold.
-	var blocked struct {
-		Rules []struct {
-			Types []string `xml:"BlockedEncryptionTypes>EncryptionType"`
-		} `xml:"Rule"`
-	}
-	if err := xml.Unmarshal(raw, &blocked); err != nil {
-		return nil, s3Err(awsproto.S3MalformedXML, "")
-	}
-	for _, rule := range blocked.Rules {
-		for _, t := range rule.Types {
-			if t != "NONE" {
-				return nil, s3Err(awsproto.S3NotImplemented, "Coffer does not implement BlockedEncryptionTypes yet.")
-			}
-		}
-	}
 	doc, err := json.Marshal(bucketEncryption{Rules: cfg.Rules})
 	if err != nil {
 		return nil, err
@@ -111,7 +93,7 @@ func (s *Service) putBucketEncryption(ctx context.Context, r *Request) (*Respons
 // getBucketEncryption is GetBucketEncryption: the bucket's configuration,
 // SSE-S3 when none was put.
 func (s *Service) getBucketEncryption(ctx context.Context, r *Request) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:GetEncryptionConfiguration", bucketARN(r.Bucket))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:GetEncryptionConfiguration", bucketARN(r.Bucket))
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +109,7 @@ func (s *Service) getBucketEncryption(ctx context.Context, r *Request) (*Respons
 // deleteBucketEncryption is DeleteBucketEncryption: the default goes back
 // to SSE-S3; 204, also when there was no configuration.
 func (s *Service) deleteBucketEncryption(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:PutEncryptionConfiguration", bucketARN(r.Bucket)); err != nil {
+	if _, err := s.bucket(ctx, r, r.Bucket, "s3:PutEncryptionConfiguration", bucketARN(r.Bucket)); err != nil {
 		return nil, err
 	}
 	if err := s.setBucketEncryption(ctx, r.Bucket, ""); err != nil {

@@ -37,7 +37,7 @@ type Owner struct {
 
 // listBuckets is ListBuckets: the caller's account's buckets by name.
 func (s *Service) listBuckets(ctx context.Context, r *Request) (*Response, error) {
-	if err := s.authorize(ctx, r.Caller, "", "s3:ListAllMyBuckets", "*"); err != nil {
+	if err := s.authorize(ctx, r, nil, "s3:ListAllMyBuckets", "*"); err != nil {
 		return nil, err
 	}
 	bs, err := s.store.ListBuckets(ctx, r.Caller.Account)
@@ -57,7 +57,7 @@ func (s *Service) listBuckets(ctx context.Context, r *Request) (*Response, error
 // headBucket is HeadBucket: 200 with the bucket's region, or 404/403
 // without a body.
 func (s *Service) headBucket(ctx context.Context, r *Request) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:ListBucket", bucketARN(r.Bucket))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:ListBucket", bucketARN(r.Bucket))
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ type LocationConstraint struct {
 
 // getBucketLocation is GetBucketLocation.
 func (s *Service) getBucketLocation(ctx context.Context, r *Request) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:GetBucketLocation", bucketARN(r.Bucket))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:GetBucketLocation", bucketARN(r.Bucket))
 	if err != nil {
 		return nil, err
 	}

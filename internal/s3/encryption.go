@@ -32,20 +32,27 @@ const (
 	msgSSECInsecure    = "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection."
 	msgSSECRequired    = "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."
 	msgSSECNotApplied  = "The encryption parameters are not applicable to this object."
+	msgSSECBlocked     = "Server Side Encryption with Customer provided keys is blocked for this bucket by its BlockedEncryptionTypes setting."
 	msgSSEContextShape = "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map"
 )
 
 // customerKey parses the request's SSE-C headers: nil, nil when there are
 // none; S3's errors for malformed ones or over an insecure connection.
 func customerKey(r *Request) (*sse.CustomerKey, error) {
+	return customerKeyFrom(r, hSSECAlgorithm, hSSECKey, hSSECKeyMD5)
+}
+
+// customerKeyFrom parses the SSE-C headers named algH, keyH and md5H
+// (the destination's or the copy source's): nil, nil when there are none.
+func customerKeyFrom(r *Request, algH, keyH, md5H string) (*sse.CustomerKey, error) {
 	h := r.Header
-	k, err := sse.ParseCustomerKey(h.Get(hSSECAlgorithm), h.Get(hSSECKey), h.Get(hSSECKeyMD5))
+	k, err := sse.ParseCustomerKey(h.Get(algH), h.Get(keyH), h.Get(md5H))
 	switch {
 	case errors.Is(err, sse.ErrNoCustomerKey):
 		return nil, nil
 	case errors.Is(err, sse.ErrCustomerAlgorithm):
 		return nil, s3Err(awsproto.S3InvalidEncryptionAlgorithmError, err.Error()).
-			With("ArgumentName", "x-amz-server-side-encryption-customer-algorithm").With("ArgumentValue", h.Get(hSSECAlgorithm))
+			With("ArgumentName", strings.ToLower(algH)).With("ArgumentValue", h.Get(algH))
 	case err != nil:
 		return nil, s3Err(awsproto.S3InvalidArgument, err.Error())
 	}
@@ -93,6 +100,8 @@ func (s *Service) newObjectKey(ctx context.Context, r *Request, b store.Bucket) 
 	switch {
 	case ck != nil && (mode != "" || kmsHeaders):
 		return nil, s3Err(awsproto.S3InvalidArgument, "Server Side Encryption with Customer provided key is incompatible with the encryption method specified")
+	case ck != nil && rule.Blocks(awsproto.EncryptionTypeSSEC):
+		return nil, s3Err(awsproto.S3AccessDenied, msgSSECBlocked)
 	case ck != nil:
 		mode = modeSSEC
 	case mode == "" && !kmsHeaders:
@@ -130,15 +139,28 @@ func (s *Service) newObjectKey(ctx context.Context, r *Request, b store.Bucket) 
 			}
 			so.contextHeader = v
 		}
-		encCtx[arnContextKey] = objectARN(r.Bucket, r.Key)
-		ctxJSON, _ := json.Marshal(encCtx)
+		useBucketKey := bucketKey && mode == awsproto.SSEAlgorithmKMS
 		var blob []byte
-		kek, blob, so.enc.KMSKeyARN, err = s.keys.GenerateDataKey(ctx, r.Caller, b.Region, kmsKeyID, encCtx)
-		if err != nil {
-			return nil, kmsError(err)
+		if useBucketKey {
+			// S3 Bucket Key: the context names the bucket, and the
+			// object's KEK is derived from the (cached) bucket key.
+			encCtx[arnContextKey] = bucketARN(r.Bucket)
+			var bk []byte
+			bk, blob, so.enc.KMSKeyARN, err = s.generateBucketKey(ctx, r.Caller, b.Region, r.Bucket, kmsKeyID, encCtx)
+			if err != nil {
+				return nil, kmsError(err)
+			}
+			kek = bucketKEK(bk, r.Bucket, r.Key)
+			clear(bk)
+		} else {
+			encCtx[arnContextKey] = objectARN(r.Bucket, r.Key)
+			kek, blob, so.enc.KMSKeyARN, err = s.keys.GenerateDataKey(ctx, r.Caller, b.Region, kmsKeyID, encCtx)
+			if err != nil {
+				return nil, kmsError(err)
+			}
 		}
-		// Recorded and echoed only: no S3 Bucket Key reduces KMS calls yet.
-		so.enc.BucketKey = bucketKey && mode == awsproto.SSEAlgorithmKMS
+		ctxJSON, _ := json.Marshal(encCtx)
+		so.enc.BucketKey = useBucketKey
 		so.enc.EncryptedDataKey, so.enc.KMSContext = blob, string(ctxJSON)
 		if so.contextHeader == "" {
 			so.contextHeader = base64.StdEncoding.EncodeToString(ctxJSON)
@@ -167,6 +189,12 @@ func (s *Service) newObjectKey(ctx context.Context, r *Request, b store.Bucket) 
 // another object are refused. It returns the key of an SSE-C object.
 func checkCustomerKey(r *Request, enc store.ObjectEncryption) (*sse.CustomerKey, error) {
 	ck, err := customerKey(r)
+	return verifyCustomerKey(ck, err, enc)
+}
+
+// verifyCustomerKey applies checkCustomerKey's rules to a parsed key ck
+// (and its parse error err).
+func verifyCustomerKey(ck *sse.CustomerKey, err error, enc store.ObjectEncryption) (*sse.CustomerKey, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +219,8 @@ func checkCustomerKey(r *Request, enc store.ObjectEncryption) (*sse.CustomerKey,
 
 // openObjectKey unseals the key of an existing object: through the S3
 // owned key (SSE-S3), KMS Decrypt as the caller (SSE-KMS) or the
-// customer's key ck (SSE-C, already checked).
-func (s *Service) openObjectKey(ctx context.Context, r *Request, b store.Bucket, object string, enc store.ObjectEncryption, ck *sse.CustomerKey) ([]byte, error) {
+// customer's key ck (SSE-C, already checked), as caller c.
+func (s *Service) openObjectKey(ctx context.Context, c Caller, b store.Bucket, object string, enc store.ObjectEncryption, ck *sse.CustomerKey) ([]byte, error) {
 	binding := sse.Binding{Bucket: b.Name, Object: object}
 	var kek []byte
 	var err error
@@ -209,7 +237,14 @@ func (s *Service) openObjectKey(ctx context.Context, r *Request, b store.Bucket,
 		if err := json.Unmarshal([]byte(enc.KMSContext), &encCtx); err != nil {
 			return nil, fmt.Errorf("stored KMS context: %w", err)
 		}
-		if kek, err = s.keys.Decrypt(ctx, r.Caller, b.Region, enc.KMSKeyARN, enc.EncryptedDataKey, encCtx); err != nil {
+		if enc.BucketKey && encCtx[arnContextKey] == bucketARN(b.Name) {
+			bk, err := s.decryptBucketKey(ctx, c, b.Region, enc.KMSKeyARN, enc.EncryptedDataKey, encCtx)
+			if err != nil {
+				return nil, kmsError(err)
+			}
+			kek = bucketKEK(bk, b.Name, object)
+			clear(bk)
+		} else if kek, err = s.keys.Decrypt(ctx, c, b.Region, enc.KMSKeyARN, enc.EncryptedDataKey, encCtx); err != nil {
 			return nil, kmsError(err)
 		}
 	case modeSSEC:

@@ -38,7 +38,7 @@ func (s *Service) createMultipartUpload(ctx context.Context, r *Request) (*Respo
 	if len(r.Key) > maxKeyLength {
 		return nil, s3Err(awsproto.S3KeyTooLongError, "")
 	}
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:PutObject", objectARN(r.Bucket, r.Key))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:PutObject", objectARN(r.Bucket, r.Key))
 	if err != nil {
 		return nil, err
 	}
@@ -99,18 +99,42 @@ func uploadAlgorithm(u store.Upload) (checksum.Algorithm, checksum.Type) {
 }
 
 // upload loads the upload of r (uploadId) for action: NoSuchUpload if it
-// is absent or belongs to another key.
+// is absent or belongs to another key. The upload's encryption counts as
+// the request's for the policy condition keys
+// (s3:x-amz-server-side-encryption, ...-aws-kms-key-id) when the request
+// names none: parts carry no SSE headers, and a policy requiring SSE-KMS
+// must not refuse the parts of an SSE-KMS upload.
 func (s *Service) upload(ctx context.Context, r *Request, action string) (store.Bucket, store.Upload, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, action, objectARN(r.Bucket, r.Key))
+	b, err := s.store.GetBucket(ctx, r.Bucket)
+	if errors.Is(err, store.ErrNotFound) {
+		return b, store.Upload{}, s3Err(awsproto.S3NoSuchBucket, "").With("BucketName", r.Bucket)
+	}
 	if err != nil {
-		return b, store.Upload{}, err
+		return b, store.Upload{}, fmt.Errorf("get bucket: %w", err)
 	}
 	u, err := s.store.GetUpload(ctx, r.Bucket, r.Query.Get("uploadId"))
-	if errors.Is(err, store.ErrNotFound) || err == nil && u.Key != r.Key {
-		return b, u, s3Err(awsproto.S3NoSuchUpload, "").With("UploadId", r.Query.Get("uploadId"))
-	}
-	if err != nil {
+	found := err == nil && u.Key == r.Key
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return b, u, fmt.Errorf("get upload: %w", err)
+	}
+	ar := r
+	if found && r.Header.Get(hSSE) == "" {
+		switch u.Encryption.Mode {
+		case awsproto.SSEAlgorithmAES256, awsproto.SSEAlgorithmKMS, awsproto.SSEAlgorithmKMSDSSE:
+			c := *r
+			c.Header = r.Header.Clone()
+			c.Header.Set(hSSE, u.Encryption.Mode)
+			if u.Encryption.KMSKeyARN != "" {
+				c.Header.Set(hSSEKMSKeyID, u.Encryption.KMSKeyARN)
+			}
+			ar = &c
+		}
+	}
+	if err := s.authorize(ctx, ar, &b, action, objectARN(r.Bucket, r.Key)); err != nil {
+		return b, u, err
+	}
+	if !found {
+		return b, u, s3Err(awsproto.S3NoSuchUpload, "").With("UploadId", r.Query.Get("uploadId"))
 	}
 	return b, u, nil
 }
@@ -150,7 +174,7 @@ func (s *Service) uploadPart(ctx context.Context, r *Request) (*Response, error)
 	if alg == "" {
 		alg = upAlg
 	}
-	key, err := s.openObjectKey(ctx, r, b, u.Key, u.Encryption, ck)
+	key, err := s.openObjectKey(ctx, r.Caller, b, u.Key, u.Encryption, ck)
 	if err != nil {
 		return nil, err
 	}

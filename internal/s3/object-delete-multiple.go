@@ -78,7 +78,7 @@ func (s *Service) deleteObjects(ctx context.Context, r *Request) (*Response, err
 	}
 	out := &DeleteResult{}
 	for _, obj := range body.Objects {
-		if err := s.deleteOne(ctx, r.Caller, b, obj); err != nil {
+		if err := s.deleteOne(ctx, r, b, obj); err != nil {
 			e := awsproto.AsS3Error(err)
 			if e.Err.Status >= 500 {
 				s.log.ErrorContext(ctx, "DeleteObjects", "bucket", b.Name, "err", err)
@@ -95,8 +95,8 @@ func (s *Service) deleteObjects(ctx context.Context, r *Request) (*Response, err
 	return resp, nil
 }
 
-func (s *Service) deleteOne(ctx context.Context, c Caller, b store.Bucket, obj awsproto.ObjectIdentifier) error {
-	if err := s.authorize(ctx, c, b.Account, "s3:DeleteObject", objectARN(b.Name, obj.Key)); err != nil {
+func (s *Service) deleteOne(ctx context.Context, r *Request, b store.Bucket, obj awsproto.ObjectIdentifier) error {
+	if err := s.authorize(ctx, r, &b, "s3:DeleteObject", objectARN(b.Name, obj.Key)); err != nil {
 		return err
 	}
 	var id string

@@ -11,7 +11,7 @@ import (
 
 // deleteObject is DeleteObject: 204 whether or not the key existed.
 func (s *Service) deleteObject(ctx context.Context, r *Request) (*Response, error) {
-	if _, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:DeleteObject", objectARN(r.Bucket, r.Key)); err != nil {
+	if _, err := s.bucket(ctx, r, r.Bucket, "s3:DeleteObject", objectARN(r.Bucket, r.Key)); err != nil {
 		return nil, err
 	}
 	var id string

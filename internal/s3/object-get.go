@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/coffer-kms/coffer/internal/awsproto"
@@ -51,12 +52,22 @@ func (s *Service) headObject(ctx context.Context, r *Request) (*Response, error)
 }
 
 func (s *Service) readObject(ctx context.Context, r *Request, body bool) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:GetObject", objectARN(r.Bucket, r.Key))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:GetObject", objectARN(r.Bucket, r.Key))
 	if err != nil {
 		return nil, err
 	}
+	partNumber := 0
 	if r.Query.Has("partNumber") {
-		return nil, s3Err(awsproto.S3NotImplemented, "GetObject and HeadObject with partNumber are not implemented yet.")
+		v := r.Query.Get("partNumber")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > awsproto.MaxS3Parts {
+			return nil, s3Err(awsproto.S3InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive").
+				With("ArgumentName", "partNumber").With("ArgumentValue", v)
+		}
+		if r.Header.Get("Range") != "" {
+			return nil, s3Err(awsproto.S3InvalidRequest, "Cannot specify both Range header and partNumber query parameter")
+		}
+		partNumber = n
 	}
 	o, err := s.store.GetObject(ctx, r.Bucket, r.Key)
 	if errors.Is(err, store.ErrNotFound) {
@@ -80,8 +91,16 @@ func (s *Service) readObject(ctx context.Context, r *Request, body bool) (*Respo
 	case awsproto.ConditionFailed:
 		return nil, awsproto.PreconditionFailed(header)
 	}
-	rng, err := awsproto.ParseRange(r.Header.Get("Range"), o.Size)
-	if err != nil {
+	var rng *awsproto.ByteRange
+	if partNumber > 0 {
+		var count int
+		if rng, count, err = partRange(o, partNumber); err != nil {
+			return nil, err
+		}
+		if count > 0 {
+			h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(count))
+		}
+	} else if rng, err = awsproto.ParseRange(r.Header.Get("Range"), o.Size); err != nil {
 		return nil, err
 	}
 	h.Set("Accept-Ranges", "bytes")
@@ -124,7 +143,20 @@ func (s *Service) readObject(ctx context.Context, r *Request, body bool) (*Respo
 	if !body {
 		return resp, nil
 	}
-	key, err := s.openObjectKey(ctx, r, b, o.Key, o.Encryption, ck)
+	pb, err := s.openPlaintext(ctx, r.Caller, b, o, ck, offset, length)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = pb
+	return resp, nil
+}
+
+// openPlaintext opens length plaintext bytes of o from offset: the object
+// key is unsealed as c (SSE-KMS: KMS Decrypt as the caller) or with the
+// customer's key ck, and only the packages of the range are read. It
+// returns errBlobGone if the object's bytes were replaced meanwhile.
+func (s *Service) openPlaintext(ctx context.Context, c Caller, b store.Bucket, o store.Object, ck *sse.CustomerKey, offset, length int64) (io.ReadCloser, error) {
+	key, err := s.openObjectKey(ctx, c, b, o.Key, o.Encryption, ck)
 	if err != nil {
 		return nil, err
 	}
@@ -160,9 +192,48 @@ func (s *Service) readObject(ctx context.Context, r *Request, body bool) (*Respo
 		br.Close()
 		return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
 	}
-	resp.Body = &plaintextBody{Reader: pr, blob: br, key: key}
 	ok = true
-	return resp, nil
+	return &plaintextBody{Reader: pr, blob: br, key: key}, nil
+}
+
+// partRange is the byte range of part n of o (GetObject and HeadObject
+// with partNumber): the n-th part, in order, of a multipart object (its
+// part count is returned too), or the whole object for part 1 of a
+// single-part one. A part past the last is InvalidPart (400), as S3
+// answers. nil for an empty object's part 1: the whole (empty) object.
+func partRange(o store.Object, n int) (*awsproto.ByteRange, int, error) {
+	notSatisfiable := s3Err(awsproto.S3InvalidPart, "The requested partnumber is not satisfiable").With("PartNumber", strconv.Itoa(n))
+	if o.Parts == "" {
+		if n != 1 {
+			return nil, 0, notSatisfiable
+		}
+		if o.Size == 0 {
+			return nil, 0, nil
+		}
+		return &awsproto.ByteRange{Start: 0, Length: o.Size, Size: o.Size}, 0, nil
+	}
+	var parts []sse.Part
+	if err := json.Unmarshal([]byte(o.Parts), &parts); err != nil {
+		return nil, 0, fmt.Errorf("object %s/%s: stored parts: %w", o.Bucket, o.Key, err)
+	}
+	if n > len(parts) {
+		return nil, len(parts), notSatisfiable
+	}
+	var start int64
+	for i, p := range parts {
+		size, err := sse.DecryptedSize(p.EncryptedSize)
+		if err != nil {
+			return nil, 0, fmt.Errorf("object %s/%s: part %d: %w", o.Bucket, o.Key, p.Number, err)
+		}
+		if i == n-1 {
+			if size == 0 {
+				return nil, len(parts), nil
+			}
+			return &awsproto.ByteRange{Start: start, Length: size, Size: o.Size}, len(parts), nil
+		}
+		start += size
+	}
+	return nil, 0, notSatisfiable
 }
 
 // plaintextBody reads an object's plaintext; Close clears its key and

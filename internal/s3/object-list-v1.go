@@ -27,7 +27,7 @@ type ListBucketResultV1 struct {
 // when a delimiter is given (clients otherwise continue from the last key,
 // as S3 documents).
 func (s *Service) listObjects(ctx context.Context, r *Request) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:ListBucket", bucketARN(r.Bucket))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:ListBucket", bucketARN(r.Bucket))
 	if err != nil {
 		return nil, err
 	}

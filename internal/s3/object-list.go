@@ -54,7 +54,7 @@ const listBatch = 1000
 // the continuation token (an opaque encoding of the last key or common
 // prefix returned), grouped by delimiter, at most max-keys (1000) entries.
 func (s *Service) listObjectsV2(ctx context.Context, r *Request) (*Response, error) {
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:ListBucket", bucketARN(r.Bucket))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:ListBucket", bucketARN(r.Bucket))
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func (s *Service) putObject(ctx context.Context, r *Request) (*Response, error) 
 	if len(r.Key) > maxKeyLength {
 		return nil, s3Err(awsproto.S3KeyTooLongError, "")
 	}
-	b, err := s.bucket(ctx, r.Caller, r.Bucket, "s3:PutObject", objectARN(r.Bucket, r.Key))
+	b, err := s.bucket(ctx, r, r.Bucket, "s3:PutObject", objectARN(r.Bucket, r.Key))
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,12 @@ func (s *Service) Operations() map[string]Operation {
 		"CompleteMultipartUpload": s.completeMultipartUpload,
 		"AbortMultipartUpload":    s.abortMultipartUpload,
 		"ListParts":               s.listParts,
+		"UploadPartCopy":          s.uploadPartCopy,
+		"ListMultipartUploads":    s.listMultipartUploads,
+		"CopyObject":              s.copyObject,
+		"PutBucketPolicy":         s.putBucketPolicy,
+		"GetBucketPolicy":         s.getBucketPolicy,
+		"DeleteBucketPolicy":      s.deleteBucketPolicy,
 	}
 }
 
@@ -57,6 +63,8 @@ func route(r *Request) (string, error) {
 				return "CreateBucket", nil
 			case q.Has("encryption") && len(q) == 1:
 				return "PutBucketEncryption", nil
+			case q.Has("policy") && len(q) == 1:
+				return "PutBucketPolicy", nil
 			}
 		case http.MethodHead:
 			return "HeadBucket", nil
@@ -66,6 +74,8 @@ func route(r *Request) (string, error) {
 				return "DeleteBucket", nil
 			case q.Has("encryption") && len(q) == 1:
 				return "DeleteBucketEncryption", nil
+			case q.Has("policy") && len(q) == 1:
+				return "DeleteBucketPolicy", nil
 			}
 		case http.MethodGet:
 			switch {
@@ -73,6 +83,10 @@ func route(r *Request) (string, error) {
 				return "GetBucketLocation", nil
 			case q.Has("encryption") && len(q) == 1:
 				return "GetBucketEncryption", nil
+			case q.Has("policy") && len(q) == 1:
+				return "GetBucketPolicy", nil
+			case q.Has("uploads"):
+				return "ListMultipartUploads", nil
 			case q.Get("list-type") == "2":
 				return "ListObjectsV2", nil
 			case !hasSubresource(q):
@@ -90,7 +104,10 @@ func route(r *Request) (string, error) {
 	case q.Has("uploadId"):
 		switch r.Method {
 		case http.MethodPut:
-			if q.Has("partNumber") && r.Header.Get("X-Amz-Copy-Source") == "" {
+			if q.Has("partNumber") {
+				if r.Header.Get("X-Amz-Copy-Source") != "" {
+					return "UploadPartCopy", nil
+				}
 				return "UploadPart", nil
 			}
 		case http.MethodPost:
@@ -106,9 +123,10 @@ func route(r *Request) (string, error) {
 		}
 		switch r.Method {
 		case http.MethodPut:
-			if r.Header.Get("X-Amz-Copy-Source") == "" {
-				return "PutObject", nil
+			if r.Header.Get("X-Amz-Copy-Source") != "" {
+				return "CopyObject", nil
 			}
+			return "PutObject", nil
 		case http.MethodGet:
 			return "GetObject", nil
 		case http.MethodHead:

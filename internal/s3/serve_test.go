@@ -40,10 +40,14 @@ func TestRoute(t *testing.T) {
 		{"POST", "b", "", "delete", "", "DeleteObjects"},
 		{"PUT", "b", "", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00", "", "CreateBucket"},
 		{"GET", "b", "", "x-id=ListObjects&X-Amz-Credential=c", "", "ListObjects"},
-		{"GET", "b", "", "policy", "", ""},                       // GetBucketPolicy
-		{"PUT", "b", "k", "", "copy", ""},                        // CopyObject
-		{"PUT", "b", "k", "tagging", "", ""},                     // PutObjectTagging
-		{"PUT", "b", "k", "partNumber=1&uploadId=u", "copy", ""}, // UploadPartCopy
+		{"GET", "b", "", "policy", "", "GetBucketPolicy"},
+		{"PUT", "b", "", "policy", "", "PutBucketPolicy"},
+		{"DELETE", "b", "", "policy", "", "DeleteBucketPolicy"},
+		{"PUT", "b", "k", "", "copy", "CopyObject"},
+		{"GET", "b", "", "uploads", "", "ListMultipartUploads"},
+		{"GET", "b", "", "uploads&prefix=a&key-marker=b", "", "ListMultipartUploads"},
+		{"PUT", "b", "k", "tagging", "", ""}, // PutObjectTagging
+		{"PUT", "b", "k", "partNumber=1&uploadId=u", "copy", "UploadPartCopy"},
 	}
 	for _, tt := range tests {
 		q, _ := url.ParseQuery(tt.query)

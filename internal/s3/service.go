@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/coffer-kms/coffer/internal/blob"
+	"github.com/coffer-kms/coffer/internal/policy"
 	"github.com/coffer-kms/coffer/internal/store"
 )
 
@@ -67,11 +68,13 @@ type KeyService interface {
 	OpenWithOwnedKey(ctx context.Context, region string, ciphertext []byte, encCtx map[string]string) ([]byte, error)
 }
 
-// Authorizer judges identity policies: nil allows c to perform action
-// (e.g. "s3:GetObject") on resource (an S3 ARN), an error denies. It is
-// asked only for principals of the bucket's own account (see authorize).
+// Authorizer judges the caller's identity policies for action (e.g.
+// "s3:GetObject") on resource (an S3 ARN) with the request's condition
+// keys cond: policy.Allow, policy.Deny (an explicit deny) or
+// policy.NotApplicable. The bucket policy is the Service's own part (see
+// authorize). An error is a failure, not a denial.
 type Authorizer interface {
-	AuthorizeS3(ctx context.Context, c Caller, action, resource string) error
+	DecideS3(ctx context.Context, c Caller, action, resource string, cond map[string][]string) (policy.Decision, error)
 }
 
 // Config configures a Service.
@@ -84,6 +87,9 @@ type Config struct {
 	Authorizer Authorizer
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// BucketKeyTTL is how long an S3 Bucket Key is reused (per principal);
+	// 0 means 5 minutes.
+	BucketKeyTTL time.Duration
 }
 
 // Service is the S3 service.
@@ -94,11 +100,23 @@ type Service struct {
 	authz Authorizer
 	now   func() time.Time
 	log   *slog.Logger
+	// policies caches parsed bucket policies by text.
+	policies policyCache
+	// bucketKeys caches S3 Bucket Keys; calls counts KMS calls.
+	bucketKeys bucketKeyCache
+	calls      kmsCounters
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, blobs: cfg.Blobs, keys: cfg.Keys, authz: cfg.Authorizer, now: cfg.Now, log: cfg.Logger}
+	s := &Service{store: cfg.Store, blobs: cfg.Blobs, authz: cfg.Authorizer, now: cfg.Now, log: cfg.Logger}
+	if cfg.Keys != nil {
+		s.keys = countingKeys{KeyService: cfg.Keys, n: &s.calls}
+	}
+	s.bucketKeys.ttl = cfg.BucketKeyTTL
+	if s.bucketKeys.ttl <= 0 {
+		s.bucketKeys.ttl = defaultBucketKeyTTL
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

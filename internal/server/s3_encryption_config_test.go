@@ -192,12 +192,7 @@ func TestS3BucketEncryptionErrors(t *testing.T) {
 			t.Fatalf("raw PutBucketEncryption %s: %d %s", body, rec.Code, rec.Body)
 		}
 	}
-	// BlockedEncryptionTypes is not enforced, so a block is refused.
-	blockC := aes
-	blockC.BlockedEncryptionTypes = &types.BlockedEncryptionTypes{EncryptionType: []types.EncryptionType{types.EncryptionTypeSseC}}
-	_, err := e.s3.PutBucketEncryption(ctx, cfg(blockC))
-	wantCode(t, "BlockedEncryptionTypes SSE-C", err, "NotImplemented", 501)
-	_, err = e.s3.PutBucketEncryption(ctx, cfg(aes, kmsRule))
+	_, err := e.s3.PutBucketEncryption(ctx, cfg(aes, kmsRule))
 	wantCode(t, "two rules", err, "MalformedXML", 400)
 	_, err = e.s3.PutBucketEncryption(ctx, cfg(aesWithKey))
 	wantCode(t, "AES256 with a key", err, "InvalidArgument", 400)

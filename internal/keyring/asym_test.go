@@ -196,7 +196,9 @@ func TestECDH(t *testing.T) {
 				t.Fatal(err)
 			}
 			kp, _ := x509.ParsePKIXPublicKey(k.PublicKey())
-			ours, _ := kp.(interface{ ECDH() (*ecdh.PublicKey, error) }).ECDH()
+			ours, _ := kp.(interface {
+				ECDH() (*ecdh.PublicKey, error)
+			}).ECDH()
 			want, _ := peer.ECDH(ours)
 			if !bytes.Equal(got, want) {
 				t.Fatal("shared secrets differ")

@@ -32,17 +32,25 @@ func algorithmOrDefault(alg string) string {
 // requireUsable checks that a key can perform a cryptographic operation:
 // its state, and that it is a symmetric encryption key.
 func requireUsable(k store.Key, op string) error {
-	switch k.State {
-	case StateEnabled:
-	case StateDisabled:
-		return kmsErr("DisabledException", "%s is disabled.", keyARN(k.Ref))
-	default:
-		return errState(k)
+	if err := requireEnabled(k); err != nil {
+		return err
 	}
 	if k.KeyUsage != UsageEncryptDecrypt || k.KeySpec != SpecSymmetricDefault {
 		return kmsErr("InvalidKeyUsageException", "%s key usage is %s with key spec %s, which is not valid for %s.", keyARN(k.Ref), k.KeyUsage, k.KeySpec, op)
 	}
 	return nil
+}
+
+// requireEnabled gives the state errors of the cryptographic operations.
+func requireEnabled(k store.Key) error {
+	switch k.State {
+	case StateEnabled:
+		return nil
+	case StateDisabled:
+		return kmsErr("DisabledException", "%s is disabled.", keyARN(k.Ref))
+	default:
+		return errState(k)
+	}
 }
 
 // checkAlgorithm accepts the symmetric algorithm (or none) for a symmetric key.
@@ -64,7 +72,7 @@ func rejectRecipient(r *struct{}) error {
 
 // seal encrypts plaintext under a key's current material.
 func (s *Service) seal(ctx context.Context, k store.Key, encCtx map[string]string, plaintext []byte) (blob []byte, materialID string, err error) {
-	m, err := s.loadMaterial(ctx, k.Ref, k.CurrentVersion)
+	m, err := s.loadMaterial(ctx, k, k.CurrentVersion)
 	if err != nil {
 		return nil, "", errInternal(err)
 	}
@@ -121,7 +129,7 @@ func (s *Service) findBlobKey(ctx context.Context, c Caller, blob []byte, keyIDM
 
 // open decrypts a blob whose key was found by findBlobKey.
 func (s *Service) open(ctx context.Context, ob openedBlob, region string, blob []byte, encCtx map[string]string) ([]byte, string, error) {
-	m, err := s.loadMaterial(ctx, ob.key.Ref, ob.header.MaterialVersion)
+	m, err := s.loadMaterial(ctx, ob.key, ob.header.MaterialVersion)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", errInvalidCiphertext()
 	}
@@ -135,7 +143,8 @@ func (s *Service) open(ctx context.Context, ob openedBlob, region string, blob [
 	return plain, m.id, nil
 }
 
-// Encrypt encrypts up to 4096 bytes under a symmetric key.
+// Encrypt encrypts up to 4096 bytes under a symmetric key, or, with an RSA
+// ENCRYPT_DECRYPT key, up to the OAEP limit of the key and algorithm.
 func (s *Service) Encrypt(ctx context.Context, c Caller, in *EncryptInput) (*EncryptOutput, error) {
 	var v validation
 	v.keyID("keyId", in.KeyId)
@@ -153,6 +162,9 @@ func (s *Service) Encrypt(ctx context.Context, c Caller, in *EncryptInput) (*Enc
 	if err := s.authorizeWith(ctx, c, "kms:Encrypt", &k, in.EncryptionContext, in.GrantTokens, cond); err != nil {
 		return nil, err
 	}
+	if isRSAEncryption(k) {
+		return s.encryptRSA(ctx, k, in)
+	}
 	if err := requireUsable(k, "Encrypt"); err != nil {
 		return nil, err
 	}
@@ -169,7 +181,8 @@ func (s *Service) Encrypt(ctx context.Context, c Caller, in *EncryptInput) (*Enc
 	return &EncryptOutput{CiphertextBlob: blob, KeyId: keyARN(k.Ref), EncryptionAlgorithm: AlgSymmetricDefault}, nil
 }
 
-// Decrypt decrypts a ciphertext blob; the blob names its key.
+// Decrypt decrypts a ciphertext blob, which names its key; RSA ciphertext
+// needs the KeyId and EncryptionAlgorithm members.
 func (s *Service) Decrypt(ctx context.Context, c Caller, in *DecryptInput) (*DecryptOutput, error) {
 	var v validation
 	v.blobLen("ciphertextBlob", in.CiphertextBlob, in.CiphertextBlob != nil, 1, 6144)
@@ -199,6 +212,15 @@ func (s *Service) Decrypt(ctx context.Context, c Caller, in *DecryptInput) (*Dec
 			return nil, err
 		}
 		return nil, errDryRun()
+	}
+	if in.KeyId != "" {
+		k, cond, err := s.resolveKeyForUse(ctx, c, in.KeyId)
+		if err != nil {
+			return nil, err
+		}
+		if isRSAEncryption(k) {
+			return s.decryptRSA(ctx, c, k, cond, in)
+		}
 	}
 	ob, err := s.findBlobKey(ctx, c, in.CiphertextBlob, in.KeyId, "kms:Decrypt", in.EncryptionContext, in.GrantTokens)
 	if err != nil {

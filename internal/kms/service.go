@@ -1,6 +1,9 @@
 // Package kms owns the AWS KMS operations: keys and their states, aliases,
 // tags, key policies, rotation, deletion windows and the cryptographic
-// operations on symmetric keys.
+// operations: symmetric encryption and data keys, and, on asymmetric and
+// HMAC keys, Sign, Verify, GetPublicKey, RSA OAEP Encrypt and Decrypt,
+// GenerateMac, VerifyMac, DeriveSharedSecret and data key pairs
+// (docs/key-specs.md).
 //
 // Each operation is a method func(ctx, Caller, *XInput) (*XOutput, error)
 // whose input and output types are the AWS JSON shapes, so the protocol

@@ -45,7 +45,7 @@ NOTES = {
         "Sign": "RAW and DIGEST; MessageType EXTERNAL_MU (ML-DSA) answers UnsupportedOperationException",
         "Verify": "RAW and DIGEST; MessageType EXTERNAL_MU (ML-DSA) answers UnsupportedOperationException",
         "Encrypt": "symmetric keys and RSA keys (RSAES_OAEP_SHA_1/256)",
-        "ReEncrypt": "symmetric keys only so far; RSA ciphertext answers InvalidCiphertextException",
+        "ReEncrypt": "symmetric and RSA keys on either side (RSA source needs SourceKeyId and SourceEncryptionAlgorithm)",
         "GenerateDataKeyPair": "every KeyPairSpec but SM2; PKCS#8 private key",
         "DeriveSharedSecret": "ECDH on NIST curves; the Recipient member answers UnsupportedOperationException",
         "Decrypt": "the Recipient (Nitro Enclaves) member answers UnsupportedOperationException",

@@ -425,3 +425,51 @@ func TestKeySpecConditionKeys(t *testing.T) {
 		Operations: []types.GrantOperation{"Encrypt"}})
 	wantCode(t, err, "ValidationException")
 }
+
+// TestKeySpecReEncryptRSA: ReEncrypt from and to RSA keys, in every
+// combination with a symmetric key.
+func TestKeySpecReEncryptRSA(t *testing.T) {
+	e := start(t)
+	c := e.client("")
+	sym := createKey(t, c, "symmetric").KeyId
+	rsa1 := ok(c.CreateKey(ctx(), &kms.CreateKeyInput{KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT"})).get(t).KeyMetadata.KeyId
+	rsa2 := ok(c.CreateKey(ctx(), &kms.CreateKeyInput{KeySpec: "RSA_3072", KeyUsage: "ENCRYPT_DECRYPT"})).get(t).KeyMetadata.KeyId
+	pt := []byte("moves between keys")
+
+	rsaCT := ok(c.Encrypt(ctx(), &kms.EncryptInput{KeyId: rsa1, Plaintext: pt, EncryptionAlgorithm: "RSAES_OAEP_SHA_256"})).get(t).CiphertextBlob
+	// RSA → symmetric.
+	out := ok(c.ReEncrypt(ctx(), &kms.ReEncryptInput{CiphertextBlob: rsaCT, SourceKeyId: rsa1, SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_256",
+		DestinationKeyId: sym, DestinationEncryptionContext: map[string]string{"k": "v"}})).get(t)
+	if out.SourceEncryptionAlgorithm != "RSAES_OAEP_SHA_256" || out.DestinationEncryptionAlgorithm != "SYMMETRIC_DEFAULT" {
+		t.Errorf("algorithms %s → %s", out.SourceEncryptionAlgorithm, out.DestinationEncryptionAlgorithm)
+	}
+	dec := ok(c.Decrypt(ctx(), &kms.DecryptInput{CiphertextBlob: out.CiphertextBlob, EncryptionContext: map[string]string{"k": "v"}})).get(t)
+	if !bytes.Equal(dec.Plaintext, pt) {
+		t.Error("RSA → symmetric lost the plaintext")
+	}
+	// Symmetric → RSA.
+	out = ok(c.ReEncrypt(ctx(), &kms.ReEncryptInput{CiphertextBlob: out.CiphertextBlob, SourceEncryptionContext: map[string]string{"k": "v"},
+		DestinationKeyId: rsa2, DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_1"})).get(t)
+	dec = ok(c.Decrypt(ctx(), &kms.DecryptInput{KeyId: rsa2, CiphertextBlob: out.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_1"})).get(t)
+	if !bytes.Equal(dec.Plaintext, pt) {
+		t.Error("symmetric → RSA lost the plaintext")
+	}
+	// RSA → RSA.
+	out = ok(c.ReEncrypt(ctx(), &kms.ReEncryptInput{CiphertextBlob: out.CiphertextBlob, SourceKeyId: rsa2, SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_1",
+		DestinationKeyId: rsa1, DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_256"})).get(t)
+	dec = ok(c.Decrypt(ctx(), &kms.DecryptInput{KeyId: rsa1, CiphertextBlob: out.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_256"})).get(t)
+	if !bytes.Equal(dec.Plaintext, pt) {
+		t.Error("RSA → RSA lost the plaintext")
+	}
+	// Errors: RSA source without its algorithm or key id; RSA destination without an algorithm.
+	_, err := c.ReEncrypt(ctx(), &kms.ReEncryptInput{CiphertextBlob: rsaCT, SourceKeyId: rsa1, DestinationKeyId: sym})
+	wantCode(t, err, "InvalidKeyUsageException")
+	_, err = c.ReEncrypt(ctx(), &kms.ReEncryptInput{CiphertextBlob: rsaCT, DestinationKeyId: sym})
+	wantCode(t, err, "InvalidCiphertextException")
+	_, err = c.ReEncrypt(ctx(), &kms.ReEncryptInput{CiphertextBlob: rsaCT, SourceKeyId: rsa1, SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_256", DestinationKeyId: rsa2})
+	wantCode(t, err, "InvalidKeyUsageException")
+	// A 4096-byte symmetric plaintext does not fit an RSA destination.
+	big := ok(c.Encrypt(ctx(), &kms.EncryptInput{KeyId: sym, Plaintext: make([]byte, 4096)})).get(t).CiphertextBlob
+	_, err = c.ReEncrypt(ctx(), &kms.ReEncryptInput{CiphertextBlob: big, DestinationKeyId: rsa1, DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_256"})
+	wantCode(t, err, "ValidationException")
+}

@@ -244,7 +244,9 @@ func (s *Service) Decrypt(ctx context.Context, c Caller, in *DecryptInput) (*Dec
 }
 
 // ReEncrypt decrypts a blob and encrypts the plaintext under another key
-// (or the same key's current material) without revealing it.
+// (or the same key's current material) without revealing it. Either side
+// may be an RSA ENCRYPT_DECRYPT key (RSA source ciphertext needs
+// SourceKeyId and SourceEncryptionAlgorithm).
 func (s *Service) ReEncrypt(ctx context.Context, c Caller, in *ReEncryptInput) (*ReEncryptOutput, error) {
 	var v validation
 	v.blobLen("ciphertextBlob", in.CiphertextBlob, in.CiphertextBlob != nil, 1, 6144)
@@ -261,46 +263,123 @@ func (s *Service) ReEncrypt(ctx context.Context, c Caller, in *ReEncryptInput) (
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	ob, err := s.findBlobKey(ctx, c, in.CiphertextBlob, in.SourceKeyId, "kms:ReEncryptFrom", in.SourceEncryptionContext, in.GrantTokens)
+	src, err := s.reEncryptSource(ctx, c, in)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkAlgorithm(ob.key, in.SourceEncryptionAlgorithm); err != nil {
 		return nil, err
 	}
 	dst, cond, err := s.resolveKeyForUse(ctx, c, in.DestinationKeyId)
 	if err != nil {
 		return nil, err
 	}
-	cond["kms:ReEncryptOnSameKey"] = []string{strconv.FormatBool(dst.Ref == ob.key.Ref)}
+	cond["kms:ReEncryptOnSameKey"] = []string{strconv.FormatBool(dst.Ref == src.key.Ref)}
 	cond["kms:EncryptionAlgorithm"] = []string{algorithmOrDefault(in.DestinationEncryptionAlgorithm)}
 	if err := s.authorizeWith(ctx, c, "kms:ReEncryptTo", &dst, in.DestinationEncryptionContext, in.GrantTokens, cond); err != nil {
 		return nil, err
 	}
-	if err := requireUsable(dst, "ReEncrypt"); err != nil {
-		return nil, err
-	}
-	if err := checkAlgorithm(dst, in.DestinationEncryptionAlgorithm); err != nil {
-		return nil, err
+	dstRSA := isRSAEncryption(dst)
+	dstAlg := AlgSymmetricDefault
+	if dstRSA {
+		if err := requireEnabled(dst); err != nil {
+			return nil, err
+		}
+		if err := checkRSAAlgorithm(dst, in.DestinationEncryptionAlgorithm); err != nil {
+			return nil, err
+		}
+		if len(in.DestinationEncryptionContext) > 0 {
+			return nil, errRSAContext()
+		}
+		dstAlg = in.DestinationEncryptionAlgorithm
+	} else {
+		if err := requireUsable(dst, "ReEncrypt"); err != nil {
+			return nil, err
+		}
+		if err := checkAlgorithm(dst, in.DestinationEncryptionAlgorithm); err != nil {
+			return nil, err
+		}
 	}
 	if in.DryRun && slices.Contains(in.DryRunModifiers, "IGNORE_CIPHERTEXT") {
 		return nil, errDryRun()
 	}
-	plain, srcMatID, err := s.open(ctx, ob, c.Region, in.CiphertextBlob, in.SourceEncryptionContext)
-	if err != nil {
+	var plain []byte
+	var srcMatID string
+	if src.rsa {
+		m, err := s.loadMaterial(ctx, src.key, src.key.CurrentVersion)
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		if plain, err = m.asym.Decrypt(src.alg, in.CiphertextBlob); err != nil {
+			return nil, errInvalidCiphertext()
+		}
+	} else if plain, srcMatID, err = s.open(ctx, src.blob, c.Region, in.CiphertextBlob, in.SourceEncryptionContext); err != nil {
 		return nil, err
 	}
 	defer clear(plain)
 	if in.DryRun {
 		return nil, errDryRun()
 	}
-	blob, dstMatID, err := s.seal(ctx, dst, in.DestinationEncryptionContext, plain)
-	if err != nil {
+	var blob []byte
+	var dstMatID string
+	if dstRSA {
+		m, err := s.loadMaterial(ctx, dst, dst.CurrentVersion)
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		if max := m.asym.MaxPlaintext(dstAlg); len(plain) > max {
+			return nil, kmsErr("ValidationException", "The plaintext is %d bytes; %s with a %s key encrypts at most %d bytes.", len(plain), dstAlg, dst.KeySpec, max)
+		}
+		if blob, err = m.asym.Encrypt(s.rand, dstAlg, plain); err != nil {
+			return nil, mapKeyringErr(dst, "encryption", dstAlg, err)
+		}
+	} else if blob, dstMatID, err = s.seal(ctx, dst, in.DestinationEncryptionContext, plain); err != nil {
 		return nil, err
 	}
-	return &ReEncryptOutput{CiphertextBlob: blob, SourceKeyId: keyARN(ob.key.Ref), KeyId: keyARN(dst.Ref),
-		SourceEncryptionAlgorithm: AlgSymmetricDefault, DestinationEncryptionAlgorithm: AlgSymmetricDefault,
+	return &ReEncryptOutput{CiphertextBlob: blob, SourceKeyId: keyARN(src.key.Ref), KeyId: keyARN(dst.Ref),
+		SourceEncryptionAlgorithm: src.alg, DestinationEncryptionAlgorithm: dstAlg,
 		SourceKeyMaterialId: srcMatID, DestinationKeyMaterialId: dstMatID}, nil
+}
+
+// reEncryptSourceKey is the source of a ReEncrypt: a symmetric ciphertext
+// blob, or RSA ciphertext of the RSA key SourceKeyId names.
+type reEncryptSourceKey struct {
+	key  store.Key
+	blob openedBlob // symmetric source
+	rsa  bool
+	alg  string
+}
+
+// reEncryptSource finds, authorizes (kms:ReEncryptFrom) and checks the
+// source key of a ReEncrypt.
+func (s *Service) reEncryptSource(ctx context.Context, c Caller, in *ReEncryptInput) (reEncryptSourceKey, error) {
+	if in.SourceKeyId != "" {
+		k, cond, err := s.resolveKeyForUse(ctx, c, in.SourceKeyId)
+		if err != nil {
+			return reEncryptSourceKey{}, err
+		}
+		if isRSAEncryption(k) {
+			cond["kms:EncryptionAlgorithm"] = []string{algorithmOrDefault(in.SourceEncryptionAlgorithm)}
+			if err := s.authorizeWith(ctx, c, "kms:ReEncryptFrom", &k, in.SourceEncryptionContext, in.GrantTokens, cond); err != nil {
+				return reEncryptSourceKey{}, err
+			}
+			if err := requireEnabled(k); err != nil {
+				return reEncryptSourceKey{}, err
+			}
+			if err := checkRSAAlgorithm(k, in.SourceEncryptionAlgorithm); err != nil {
+				return reEncryptSourceKey{}, err
+			}
+			if len(in.SourceEncryptionContext) > 0 {
+				return reEncryptSourceKey{}, errRSAContext()
+			}
+			return reEncryptSourceKey{key: k, rsa: true, alg: in.SourceEncryptionAlgorithm}, nil
+		}
+	}
+	ob, err := s.findBlobKey(ctx, c, in.CiphertextBlob, in.SourceKeyId, "kms:ReEncryptFrom", in.SourceEncryptionContext, in.GrantTokens)
+	if err != nil {
+		return reEncryptSourceKey{}, err
+	}
+	if err := checkAlgorithm(ob.key, in.SourceEncryptionAlgorithm); err != nil {
+		return reEncryptSourceKey{}, err
+	}
+	return reEncryptSourceKey{key: ob.key, blob: ob, alg: AlgSymmetricDefault}, nil
 }
 
 // dataKeyLength validates the KeySpec / NumberOfBytes pair (exactly one).

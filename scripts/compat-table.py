@@ -18,7 +18,7 @@ SUPPORTED = {
         "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
         "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
         "Sign", "Verify", "GetPublicKey", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
-        "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GetKeyLastUsage",
     },
     "s3": {
         "AbortMultipartUpload", "CompleteMultipartUpload", "CreateBucket", "CreateMultipartUpload",
@@ -47,6 +47,7 @@ NOTES = {
         "Encrypt": "symmetric keys and RSA keys (RSAES_OAEP_SHA_1/256)",
         "ReEncrypt": "symmetric and RSA keys on either side (RSA source needs SourceKeyId and SourceEncryptionAlgorithm)",
         "GenerateDataKeyPair": "every KeyPairSpec but SM2; PKCS#8 private key",
+        "GetKeyLastUsage": "recorded in memory and flushed to the store every 10 s (and at shutdown); no CloudTrailEventId yet",
         "DeriveSharedSecret": "ECDH on NIST curves; the Recipient member answers UnsupportedOperationException",
         "Decrypt": "the Recipient (Nitro Enclaves) member answers UnsupportedOperationException",
         "GenerateDataKey": "the Recipient member answers UnsupportedOperationException",

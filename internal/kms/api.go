@@ -63,6 +63,7 @@ func (s *Service) Operations() map[string]Operation {
 		"ListRetirableGrants":                 bind(s.ListRetirableGrants),
 		"RetireGrant":                         bind(s.RetireGrant),
 		"RevokeGrant":                         bind(s.RevokeGrant),
+		"GetKeyLastUsage":                     bind(s.GetKeyLastUsage),
 		"Sign":                                bind(s.Sign),
 		"Verify":                              bind(s.Verify),
 		"GetPublicKey":                        bind(s.GetPublicKey),

@@ -112,6 +112,7 @@ func (s *Service) Sign(ctx context.Context, c Caller, in *SignInput) (*SignOutpu
 	if in.DryRun {
 		return nil, errDryRun()
 	}
+	s.used(c, k, "Sign")
 	return &SignOutput{KeyId: keyARN(k.Ref), Signature: sig, SigningAlgorithm: in.SigningAlgorithm}, nil
 }
 
@@ -144,6 +145,7 @@ func (s *Service) Verify(ctx context.Context, c Caller, in *VerifyInput) (*Verif
 	if err := m.asym.Verify(in.SigningAlgorithm, in.MessageType, in.Message, in.Signature); err != nil {
 		return nil, mapKeyringErr(k, "signing", in.SigningAlgorithm, err)
 	}
+	s.used(c, k, "Verify")
 	return &VerifyOutput{KeyId: keyARN(k.Ref), SignatureValid: true, SigningAlgorithm: in.SigningAlgorithm}, nil
 }
 
@@ -206,6 +208,7 @@ func (s *Service) GenerateMac(ctx context.Context, c Caller, in *GenerateMacInpu
 	if in.DryRun {
 		return nil, errDryRun()
 	}
+	s.used(c, k, "GenerateMac")
 	return &GenerateMacOutput{Mac: mac, MacAlgorithm: in.MacAlgorithm, KeyId: keyARN(k.Ref)}, nil
 }
 
@@ -240,6 +243,7 @@ func (s *Service) VerifyMac(ctx context.Context, c Caller, in *VerifyMacInput) (
 	if err := m.mac.Verify(in.MacAlgorithm, in.Message, in.Mac); err != nil {
 		return nil, mapKeyringErr(k, "MAC", in.MacAlgorithm, err)
 	}
+	s.used(c, k, "VerifyMac")
 	return &VerifyMacOutput{KeyId: keyARN(k.Ref), MacValid: true, MacAlgorithm: in.MacAlgorithm}, nil
 }
 
@@ -277,6 +281,7 @@ func (s *Service) DeriveSharedSecret(ctx context.Context, c Caller, in *DeriveSh
 	if err != nil {
 		return nil, mapKeyringErr(k, "key agreement", in.KeyAgreementAlgorithm, err)
 	}
+	s.used(c, k, "DeriveSharedSecret")
 	return &DeriveSharedSecretOutput{KeyId: keyARN(k.Ref), SharedSecret: secret, KeyAgreementAlgorithm: in.KeyAgreementAlgorithm, KeyOrigin: k.Origin}, nil
 }
 
@@ -325,6 +330,7 @@ func (s *Service) generateDataKeyPair(ctx context.Context, c Caller, in *Generat
 		clear(der)
 		return nil, err
 	}
+	s.used(c, k, action[len("kms:"):])
 	out := &GenerateDataKeyPairOutput{PrivateKeyCiphertextBlob: blob, PublicKey: pair.PublicKey(), KeyId: keyARN(k.Ref),
 		KeyPairSpec: in.KeyPairSpec, KeyMaterialId: matID}
 	if withPlaintext {

@@ -163,7 +163,7 @@ func (s *Service) Encrypt(ctx context.Context, c Caller, in *EncryptInput) (*Enc
 		return nil, err
 	}
 	if isRSAEncryption(k) {
-		return s.encryptRSA(ctx, k, in)
+		return s.encryptRSA(ctx, c, k, in)
 	}
 	if err := requireUsable(k, "Encrypt"); err != nil {
 		return nil, err
@@ -178,6 +178,7 @@ func (s *Service) Encrypt(ctx context.Context, c Caller, in *EncryptInput) (*Enc
 	if err != nil {
 		return nil, err
 	}
+	s.used(c, k, "Encrypt")
 	return &EncryptOutput{CiphertextBlob: blob, KeyId: keyARN(k.Ref), EncryptionAlgorithm: AlgSymmetricDefault}, nil
 }
 
@@ -240,6 +241,7 @@ func (s *Service) Decrypt(ctx context.Context, c Caller, in *DecryptInput) (*Dec
 		clear(plain)
 		return nil, errDryRun()
 	}
+	s.used(c, ob.key, "Decrypt")
 	return &DecryptOutput{KeyId: keyARN(ob.key.Ref), Plaintext: plain, EncryptionAlgorithm: AlgSymmetricDefault, KeyMaterialId: matID}, nil
 }
 
@@ -333,6 +335,8 @@ func (s *Service) ReEncrypt(ctx context.Context, c Caller, in *ReEncryptInput) (
 	} else if blob, dstMatID, err = s.seal(ctx, dst, in.DestinationEncryptionContext, plain); err != nil {
 		return nil, err
 	}
+	s.used(c, src.key, "ReEncrypt")
+	s.used(c, dst, "ReEncrypt")
 	return &ReEncryptOutput{CiphertextBlob: blob, SourceKeyId: keyARN(src.key.Ref), KeyId: keyARN(dst.Ref),
 		SourceEncryptionAlgorithm: src.alg, DestinationEncryptionAlgorithm: dstAlg,
 		SourceKeyMaterialId: srcMatID, DestinationKeyMaterialId: dstMatID}, nil
@@ -435,6 +439,7 @@ func (s *Service) generateDataKey(ctx context.Context, c Caller, in *GenerateDat
 		clear(plain)
 		return nil, err
 	}
+	s.used(c, k, action[len("kms:"):])
 	out := &GenerateDataKeyOutput{CiphertextBlob: blob, KeyId: keyARN(k.Ref), KeyMaterialId: matID}
 	if withPlaintext {
 		out.Plaintext = plain

@@ -32,7 +32,7 @@ func errRSAContext() error {
 
 // encryptRSA is Encrypt with an RSA key (resolved and authorized by the
 // caller): RSAES-OAEP, raw RSA output as the ciphertext.
-func (s *Service) encryptRSA(ctx context.Context, k store.Key, in *EncryptInput) (*EncryptOutput, error) {
+func (s *Service) encryptRSA(ctx context.Context, c Caller, k store.Key, in *EncryptInput) (*EncryptOutput, error) {
 	if err := requireEnabled(k); err != nil {
 		return nil, err
 	}
@@ -56,6 +56,7 @@ func (s *Service) encryptRSA(ctx context.Context, k store.Key, in *EncryptInput)
 	if err != nil {
 		return nil, mapKeyringErr(k, "encryption", in.EncryptionAlgorithm, err)
 	}
+	s.used(c, k, "Encrypt")
 	return &EncryptOutput{CiphertextBlob: ct, KeyId: keyARN(k.Ref), EncryptionAlgorithm: in.EncryptionAlgorithm}, nil
 }
 
@@ -88,5 +89,6 @@ func (s *Service) decryptRSA(ctx context.Context, c Caller, k store.Key, cond ma
 	if err != nil {
 		return nil, mapKeyringErr(k, "encryption", in.EncryptionAlgorithm, err)
 	}
+	s.used(c, k, "Decrypt")
 	return &DecryptOutput{KeyId: keyARN(k.Ref), Plaintext: pt, EncryptionAlgorithm: in.EncryptionAlgorithm}, nil
 }

@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
@@ -10,6 +11,7 @@ import (
 	_ "crypto/sha1" // registers crypto.SHA1 for OAEP
 	_ "crypto/sha256"
 	_ "crypto/sha512"
+	"crypto/subtle"
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
@@ -184,14 +186,24 @@ func ParsePrivateKey(spec string, der []byte) (*PrivateKey, error) {
 	k := &PrivateKey{spec: spec}
 	switch {
 	case spec == SpecSECP256K1 || spec == SpecMLDSA44 || spec == SpecMLDSA65 || spec == SpecMLDSA87:
-		alg, _, secret, err := parseCofferPKCS8(der)
+		alg, pub, secret, err := parseCofferPKCS8(der)
 		if err != nil {
 			return nil, err
 		}
 		defer clear(secret)
 		switch {
 		case spec == SpecSECP256K1 && alg.Equal(oidECPublicKey):
+			// PrivKeyFromBytes reduces mod n: accept only a scalar in
+			// [1, n-1] that it keeps as is, with the matching public key.
 			k.k1 = secp256k1.PrivKeyFromBytes(secret)
+			scalar := k.k1.Serialize()
+			valid := !k.k1.Key.IsZero() && subtle.ConstantTimeCompare(scalar, secret) == 1 &&
+				bytes.Equal(pub, k.k1.PubKey().SerializeUncompressed())
+			clear(scalar)
+			if !valid {
+				k.k1.Zero()
+				return nil, errDER
+			}
 		case spec == SpecMLDSA44 && alg.Equal(oidMLDSA44), spec == SpecMLDSA65 && alg.Equal(oidMLDSA65), spec == SpecMLDSA87 && alg.Equal(oidMLDSA87):
 			if k.mldsa, err = newMLDSA(spec, secret); err != nil {
 				return nil, err

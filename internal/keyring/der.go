@@ -86,9 +86,9 @@ func marshalMLDSAPKCS8(oid asn1.ObjectIdentifier, seed []byte) ([]byte, error) {
 var errDER = errors.New("keyring: malformed private key DER")
 
 // parseCofferPKCS8 parses the two PKCS#8 forms above, returning the
-// algorithm OID, the curve OID (secp256k1 only) and the secret bytes (the
-// scalar or the seed). The caller zeroes secret.
-func parseCofferPKCS8(der []byte) (alg, curve asn1.ObjectIdentifier, secret []byte, err error) {
+// algorithm OID, the secp256k1 public key (uncompressed; nil for ML-DSA)
+// and the secret bytes (the scalar or the seed). The caller zeroes secret.
+func parseCofferPKCS8(der []byte) (alg asn1.ObjectIdentifier, pub, secret []byte, err error) {
 	var p pkcs8
 	rest, err := asn1.Unmarshal(der, &p)
 	if err != nil || len(rest) != 0 || p.Version != 0 {
@@ -97,16 +97,18 @@ func parseCofferPKCS8(der []byte) (alg, curve asn1.ObjectIdentifier, secret []by
 	defer clear(p.PrivateKey)
 	switch {
 	case p.Algorithm.Algorithm.Equal(oidECPublicKey):
+		var curve asn1.ObjectIdentifier
 		if _, err := asn1.Unmarshal(p.Algorithm.Parameters.FullBytes, &curve); err != nil || !curve.Equal(oidSECP256K1) {
 			return nil, nil, nil, errDER
 		}
 		var ec ecPrivateKey
 		rest, err := asn1.Unmarshal(p.PrivateKey, &ec)
-		if err != nil || len(rest) != 0 || ec.Version != 1 || len(ec.PrivateKey) != 32 {
+		if err != nil || len(rest) != 0 || ec.Version != 1 || len(ec.PrivateKey) != 32 || ec.NamedCurveOID != nil ||
+			ec.PublicKey.BitLength != 8*len(ec.PublicKey.Bytes) {
 			clear(ec.PrivateKey)
 			return nil, nil, nil, errDER
 		}
-		return p.Algorithm.Algorithm, curve, ec.PrivateKey, nil
+		return p.Algorithm.Algorithm, ec.PublicKey.Bytes, ec.PrivateKey, nil
 	case p.Algorithm.Algorithm.Equal(oidMLDSA44), p.Algorithm.Algorithm.Equal(oidMLDSA65), p.Algorithm.Algorithm.Equal(oidMLDSA87):
 		var raw asn1.RawValue
 		rest, err := asn1.Unmarshal(p.PrivateKey, &raw)

@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"bytes"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -108,7 +109,8 @@ func parseCofferPKCS8(der []byte) (alg asn1.ObjectIdentifier, pub, secret []byte
 			clear(ec.PrivateKey)
 			return nil, nil, nil, errDER
 		}
-		return p.Algorithm.Algorithm, ec.PublicKey.Bytes, ec.PrivateKey, nil
+		// A BIT STRING aliases p.PrivateKey, which is cleared on return.
+		return p.Algorithm.Algorithm, bytes.Clone(ec.PublicKey.Bytes), ec.PrivateKey, nil
 	case p.Algorithm.Algorithm.Equal(oidMLDSA44), p.Algorithm.Algorithm.Equal(oidMLDSA65), p.Algorithm.Algorithm.Equal(oidMLDSA87):
 		var raw asn1.RawValue
 		rest, err := asn1.Unmarshal(p.PrivateKey, &raw)

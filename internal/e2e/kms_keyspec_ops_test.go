@@ -67,7 +67,9 @@ func verifyLocally(t *testing.T, spki []byte, alg types.SigningAlgorithmSpec, ms
 				t.Errorf("crypto/ed25519 rejects the signature")
 			}
 		} else {
-			err = ed25519.VerifyWithOptions(pub, digestOf(crypto.SHA512, msg), sig, &ed25519.Options{Hash: crypto.SHA512})
+			// ED25519_PH_SHA_512 takes the SHA-512 digest D of the data and,
+			// as AWS KMS does, still prehashes it: Ed25519ph over message D.
+			err = ed25519.VerifyWithOptions(pub, digestOf(crypto.SHA512, digestOf(crypto.SHA512, msg)), sig, &ed25519.Options{Hash: crypto.SHA512})
 		}
 	}
 	if err != nil {

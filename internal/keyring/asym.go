@@ -10,7 +10,7 @@ import (
 	"crypto/rsa"
 	_ "crypto/sha1" // registers crypto.SHA1 for OAEP
 	_ "crypto/sha256"
-	_ "crypto/sha512"
+	"crypto/sha512"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/asn1"
@@ -324,6 +324,13 @@ func prepare(alg, msgType string, msg []byte) ([]byte, error) {
 		}
 		if len(msg) != h.Size() {
 			return nil, fmt.Errorf("%w: %s takes a %d-byte digest, got %d bytes", ErrDigestLength, alg, h.Size(), len(msg))
+		}
+		if alg == AlgEd25519ph {
+			// AWS KMS still applies Ed25519ph's SHA-512 prehash (FIPS
+			// 186-5 §7.8.1 step 1) to the digest: the signature is
+			// Ed25519ph of the 64-byte message the caller sent.
+			d := sha512.Sum512(msg)
+			return d[:], nil
 		}
 		return msg, nil
 	case MessageMu:

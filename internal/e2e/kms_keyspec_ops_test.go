@@ -182,6 +182,10 @@ func TestKeySpecRSAEncrypt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if pub.KeyUsage != "ENCRYPT_DECRYPT" || len(pub.EncryptionAlgorithms) != 2 || pub.EncryptionAlgorithms[0] != oaep[0] ||
+			pub.EncryptionAlgorithms[1] != oaep[1] || pub.SigningAlgorithms != nil || pub.CustomerMasterKeySpec != types.CustomerMasterKeySpec(spec) {
+			t.Errorf("%s GetPublicKey: %s %v %v %s", spec, pub.KeyUsage, pub.EncryptionAlgorithms, pub.SigningAlgorithms, pub.CustomerMasterKeySpec)
+		}
 		for i, alg := range oaep {
 			t.Run(string(spec)+"/"+string(alg), func(t *testing.T) {
 				pt := bytes.Repeat([]byte{'p'}, lim[i])

@@ -17,6 +17,8 @@ SUPPORTED = {
         "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
         "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
         "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
+        "Sign", "Verify", "GetPublicKey", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
+        "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GetKeyLastUsage",
     },
     "s3": {
         "AbortMultipartUpload", "CompleteMultipartUpload", "CreateBucket", "CreateMultipartUpload",
@@ -41,7 +43,14 @@ SUPPORTED = {
 }
 NOTES = {
     "kms": {
-        "CreateKey": "SYMMETRIC_DEFAULT keys with origin AWS_KMS; other key specs, EXTERNAL origin and multi-Region keys answer UnsupportedOperationException for now",
+        "CreateKey": "every KeySpec/KeyUsage pair but SM2 (docs/key-specs.md); origin AWS_KMS only; EXTERNAL origin, multi-Region keys and SM2 answer UnsupportedOperationException",
+        "Sign": "RAW and DIGEST; MessageType EXTERNAL_MU (ML-DSA) answers UnsupportedOperationException",
+        "Verify": "RAW and DIGEST; MessageType EXTERNAL_MU (ML-DSA) answers UnsupportedOperationException",
+        "Encrypt": "symmetric keys and RSA keys (RSAES_OAEP_SHA_1/256)",
+        "ReEncrypt": "symmetric and RSA keys on either side (RSA source needs SourceKeyId and SourceEncryptionAlgorithm)",
+        "GenerateDataKeyPair": "every KeyPairSpec but SM2; PKCS#8 private key",
+        "GetKeyLastUsage": "recorded in memory and flushed to the store every 10 s (and at shutdown); no CloudTrailEventId yet",
+        "DeriveSharedSecret": "ECDH on NIST curves; the Recipient member answers UnsupportedOperationException",
         "Decrypt": "the Recipient (Nitro Enclaves) member answers UnsupportedOperationException",
         "GenerateDataKey": "the Recipient member answers UnsupportedOperationException",
         "PutKeyPolicy": "policy language, principals and the lockout safety check are enforced",

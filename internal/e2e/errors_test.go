@@ -232,8 +232,8 @@ func TestErrors(t *testing.T) {
 			_, err := c.PutKeyPolicy(ctx(), &kms.PutKeyPolicyInput{KeyId: k.KeyId, Policy: aws.String("{not json")})
 			return err
 		}},
-		{name: "UnsupportedOperation/RSA_2048", code: "UnsupportedOperationException", call: func() error {
-			_, err := c.CreateKey(ctx(), &kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeSignVerify})
+		{name: "UnsupportedOperation/SM2", code: "UnsupportedOperationException", call: func() error {
+			_, err := c.CreateKey(ctx(), &kms.CreateKeyInput{KeySpec: types.KeySpecSm2, KeyUsage: types.KeyUsageTypeSignVerify})
 			return err
 		}, typed: isType[*types.UnsupportedOperationException]},
 	}

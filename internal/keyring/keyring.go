@@ -1,7 +1,9 @@
 // Package keyring owns Coffer's key hierarchy below the KMS API: the root of
 // trust that wraps all stored key material, the binary ciphertext blob that
 // symmetric Encrypt and data keys return, and the primitives that use a KMS
-// key's material.
+// key's material: AES-256-GCM blobs, asymmetric keys (RSA, NIST ECC,
+// secp256k1, Ed25519, ML-DSA; PrivateKey) and HMAC keys (MACKey), see
+// docs/key-specs.md.
 //
 // Invariants: key material exists in the clear only in memory; every
 // stored secret is wrapped by a RootOfTrust with its identity bound as

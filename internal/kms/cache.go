@@ -24,10 +24,13 @@ type cache struct {
 
 type aliasRef struct{ account, region, name string }
 
-// material is one unwrapped key material version, ready to use.
+// material is one unwrapped key material version, ready to use: exactly
+// one of sym, asym and mac is set, by the key's spec.
 type material struct {
-	sym *keyring.SymmetricKey
-	id  string // KeyMaterialId
+	sym  *keyring.SymmetricKey
+	asym *keyring.PrivateKey
+	mac  *keyring.MACKey
+	id   string // KeyMaterialId
 }
 
 func newCache() *cache {

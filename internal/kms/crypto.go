@@ -32,17 +32,25 @@ func algorithmOrDefault(alg string) string {
 // requireUsable checks that a key can perform a cryptographic operation:
 // its state, and that it is a symmetric encryption key.
 func requireUsable(k store.Key, op string) error {
-	switch k.State {
-	case StateEnabled:
-	case StateDisabled:
-		return kmsErr("DisabledException", "%s is disabled.", keyARN(k.Ref))
-	default:
-		return errState(k)
+	if err := requireEnabled(k); err != nil {
+		return err
 	}
 	if k.KeyUsage != UsageEncryptDecrypt || k.KeySpec != SpecSymmetricDefault {
 		return kmsErr("InvalidKeyUsageException", "%s key usage is %s with key spec %s, which is not valid for %s.", keyARN(k.Ref), k.KeyUsage, k.KeySpec, op)
 	}
 	return nil
+}
+
+// requireEnabled gives the state errors of the cryptographic operations.
+func requireEnabled(k store.Key) error {
+	switch k.State {
+	case StateEnabled:
+		return nil
+	case StateDisabled:
+		return kmsErr("DisabledException", "%s is disabled.", keyARN(k.Ref))
+	default:
+		return errState(k)
+	}
 }
 
 // checkAlgorithm accepts the symmetric algorithm (or none) for a symmetric key.
@@ -64,7 +72,7 @@ func rejectRecipient(r *struct{}) error {
 
 // seal encrypts plaintext under a key's current material.
 func (s *Service) seal(ctx context.Context, k store.Key, encCtx map[string]string, plaintext []byte) (blob []byte, materialID string, err error) {
-	m, err := s.loadMaterial(ctx, k.Ref, k.CurrentVersion)
+	m, err := s.loadMaterial(ctx, k, k.CurrentVersion)
 	if err != nil {
 		return nil, "", errInternal(err)
 	}
@@ -121,7 +129,7 @@ func (s *Service) findBlobKey(ctx context.Context, c Caller, blob []byte, keyIDM
 
 // open decrypts a blob whose key was found by findBlobKey.
 func (s *Service) open(ctx context.Context, ob openedBlob, region string, blob []byte, encCtx map[string]string) ([]byte, string, error) {
-	m, err := s.loadMaterial(ctx, ob.key.Ref, ob.header.MaterialVersion)
+	m, err := s.loadMaterial(ctx, ob.key, ob.header.MaterialVersion)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", errInvalidCiphertext()
 	}
@@ -135,7 +143,8 @@ func (s *Service) open(ctx context.Context, ob openedBlob, region string, blob [
 	return plain, m.id, nil
 }
 
-// Encrypt encrypts up to 4096 bytes under a symmetric key.
+// Encrypt encrypts up to 4096 bytes under a symmetric key, or, with an RSA
+// ENCRYPT_DECRYPT key, up to the OAEP limit of the key and algorithm.
 func (s *Service) Encrypt(ctx context.Context, c Caller, in *EncryptInput) (*EncryptOutput, error) {
 	var v validation
 	v.keyID("keyId", in.KeyId)
@@ -153,6 +162,9 @@ func (s *Service) Encrypt(ctx context.Context, c Caller, in *EncryptInput) (*Enc
 	if err := s.authorizeWith(ctx, c, "kms:Encrypt", &k, in.EncryptionContext, in.GrantTokens, cond); err != nil {
 		return nil, err
 	}
+	if isRSAEncryption(k) {
+		return s.encryptRSA(ctx, c, k, in)
+	}
 	if err := requireUsable(k, "Encrypt"); err != nil {
 		return nil, err
 	}
@@ -166,10 +178,12 @@ func (s *Service) Encrypt(ctx context.Context, c Caller, in *EncryptInput) (*Enc
 	if err != nil {
 		return nil, err
 	}
+	s.used(c, k, "Encrypt")
 	return &EncryptOutput{CiphertextBlob: blob, KeyId: keyARN(k.Ref), EncryptionAlgorithm: AlgSymmetricDefault}, nil
 }
 
-// Decrypt decrypts a ciphertext blob; the blob names its key.
+// Decrypt decrypts a ciphertext blob, which names its key; RSA ciphertext
+// needs the KeyId and EncryptionAlgorithm members.
 func (s *Service) Decrypt(ctx context.Context, c Caller, in *DecryptInput) (*DecryptOutput, error) {
 	var v validation
 	v.blobLen("ciphertextBlob", in.CiphertextBlob, in.CiphertextBlob != nil, 1, 6144)
@@ -200,6 +214,15 @@ func (s *Service) Decrypt(ctx context.Context, c Caller, in *DecryptInput) (*Dec
 		}
 		return nil, errDryRun()
 	}
+	if in.KeyId != "" {
+		k, cond, err := s.resolveKeyForUse(ctx, c, in.KeyId)
+		if err != nil {
+			return nil, err
+		}
+		if isRSAEncryption(k) {
+			return s.decryptRSA(ctx, c, k, cond, in)
+		}
+	}
 	ob, err := s.findBlobKey(ctx, c, in.CiphertextBlob, in.KeyId, "kms:Decrypt", in.EncryptionContext, in.GrantTokens)
 	if err != nil {
 		return nil, err
@@ -218,11 +241,14 @@ func (s *Service) Decrypt(ctx context.Context, c Caller, in *DecryptInput) (*Dec
 		clear(plain)
 		return nil, errDryRun()
 	}
+	s.used(c, ob.key, "Decrypt")
 	return &DecryptOutput{KeyId: keyARN(ob.key.Ref), Plaintext: plain, EncryptionAlgorithm: AlgSymmetricDefault, KeyMaterialId: matID}, nil
 }
 
 // ReEncrypt decrypts a blob and encrypts the plaintext under another key
-// (or the same key's current material) without revealing it.
+// (or the same key's current material) without revealing it. Either side
+// may be an RSA ENCRYPT_DECRYPT key (RSA source ciphertext needs
+// SourceKeyId and SourceEncryptionAlgorithm).
 func (s *Service) ReEncrypt(ctx context.Context, c Caller, in *ReEncryptInput) (*ReEncryptOutput, error) {
 	var v validation
 	v.blobLen("ciphertextBlob", in.CiphertextBlob, in.CiphertextBlob != nil, 1, 6144)
@@ -239,46 +265,125 @@ func (s *Service) ReEncrypt(ctx context.Context, c Caller, in *ReEncryptInput) (
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	ob, err := s.findBlobKey(ctx, c, in.CiphertextBlob, in.SourceKeyId, "kms:ReEncryptFrom", in.SourceEncryptionContext, in.GrantTokens)
+	src, err := s.reEncryptSource(ctx, c, in)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkAlgorithm(ob.key, in.SourceEncryptionAlgorithm); err != nil {
 		return nil, err
 	}
 	dst, cond, err := s.resolveKeyForUse(ctx, c, in.DestinationKeyId)
 	if err != nil {
 		return nil, err
 	}
-	cond["kms:ReEncryptOnSameKey"] = []string{strconv.FormatBool(dst.Ref == ob.key.Ref)}
+	cond["kms:ReEncryptOnSameKey"] = []string{strconv.FormatBool(dst.Ref == src.key.Ref)}
 	cond["kms:EncryptionAlgorithm"] = []string{algorithmOrDefault(in.DestinationEncryptionAlgorithm)}
 	if err := s.authorizeWith(ctx, c, "kms:ReEncryptTo", &dst, in.DestinationEncryptionContext, in.GrantTokens, cond); err != nil {
 		return nil, err
 	}
-	if err := requireUsable(dst, "ReEncrypt"); err != nil {
-		return nil, err
-	}
-	if err := checkAlgorithm(dst, in.DestinationEncryptionAlgorithm); err != nil {
-		return nil, err
+	dstRSA := isRSAEncryption(dst)
+	dstAlg := AlgSymmetricDefault
+	if dstRSA {
+		if err := requireEnabled(dst); err != nil {
+			return nil, err
+		}
+		if err := checkRSAAlgorithm(dst, in.DestinationEncryptionAlgorithm); err != nil {
+			return nil, err
+		}
+		if len(in.DestinationEncryptionContext) > 0 {
+			return nil, errRSAContext()
+		}
+		dstAlg = in.DestinationEncryptionAlgorithm
+	} else {
+		if err := requireUsable(dst, "ReEncrypt"); err != nil {
+			return nil, err
+		}
+		if err := checkAlgorithm(dst, in.DestinationEncryptionAlgorithm); err != nil {
+			return nil, err
+		}
 	}
 	if in.DryRun && slices.Contains(in.DryRunModifiers, "IGNORE_CIPHERTEXT") {
 		return nil, errDryRun()
 	}
-	plain, srcMatID, err := s.open(ctx, ob, c.Region, in.CiphertextBlob, in.SourceEncryptionContext)
-	if err != nil {
+	var plain []byte
+	var srcMatID string
+	if src.rsa {
+		m, err := s.loadMaterial(ctx, src.key, src.key.CurrentVersion)
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		if plain, err = m.asym.Decrypt(src.alg, in.CiphertextBlob); err != nil {
+			return nil, errInvalidCiphertext()
+		}
+	} else if plain, srcMatID, err = s.open(ctx, src.blob, c.Region, in.CiphertextBlob, in.SourceEncryptionContext); err != nil {
 		return nil, err
 	}
 	defer clear(plain)
 	if in.DryRun {
 		return nil, errDryRun()
 	}
-	blob, dstMatID, err := s.seal(ctx, dst, in.DestinationEncryptionContext, plain)
-	if err != nil {
+	var blob []byte
+	var dstMatID string
+	if dstRSA {
+		m, err := s.loadMaterial(ctx, dst, dst.CurrentVersion)
+		if err != nil {
+			return nil, errInternal(err)
+		}
+		if max := m.asym.MaxPlaintext(dstAlg); len(plain) > max {
+			return nil, kmsErr("ValidationException", "The plaintext is %d bytes; %s with a %s key encrypts at most %d bytes.", len(plain), dstAlg, dst.KeySpec, max)
+		}
+		if blob, err = m.asym.Encrypt(s.rand, dstAlg, plain); err != nil {
+			return nil, mapKeyringErr(dst, "encryption", dstAlg, err)
+		}
+	} else if blob, dstMatID, err = s.seal(ctx, dst, in.DestinationEncryptionContext, plain); err != nil {
 		return nil, err
 	}
-	return &ReEncryptOutput{CiphertextBlob: blob, SourceKeyId: keyARN(ob.key.Ref), KeyId: keyARN(dst.Ref),
-		SourceEncryptionAlgorithm: AlgSymmetricDefault, DestinationEncryptionAlgorithm: AlgSymmetricDefault,
+	s.used(c, src.key, "ReEncrypt")
+	s.used(c, dst, "ReEncrypt")
+	return &ReEncryptOutput{CiphertextBlob: blob, SourceKeyId: keyARN(src.key.Ref), KeyId: keyARN(dst.Ref),
+		SourceEncryptionAlgorithm: src.alg, DestinationEncryptionAlgorithm: dstAlg,
 		SourceKeyMaterialId: srcMatID, DestinationKeyMaterialId: dstMatID}, nil
+}
+
+// reEncryptSourceKey is the source of a ReEncrypt: a symmetric ciphertext
+// blob, or RSA ciphertext of the RSA key SourceKeyId names.
+type reEncryptSourceKey struct {
+	key  store.Key
+	blob openedBlob // symmetric source
+	rsa  bool
+	alg  string
+}
+
+// reEncryptSource finds, authorizes (kms:ReEncryptFrom) and checks the
+// source key of a ReEncrypt.
+func (s *Service) reEncryptSource(ctx context.Context, c Caller, in *ReEncryptInput) (reEncryptSourceKey, error) {
+	if in.SourceKeyId != "" {
+		k, cond, err := s.resolveKeyForUse(ctx, c, in.SourceKeyId)
+		if err != nil {
+			return reEncryptSourceKey{}, err
+		}
+		if isRSAEncryption(k) {
+			cond["kms:EncryptionAlgorithm"] = []string{algorithmOrDefault(in.SourceEncryptionAlgorithm)}
+			if err := s.authorizeWith(ctx, c, "kms:ReEncryptFrom", &k, in.SourceEncryptionContext, in.GrantTokens, cond); err != nil {
+				return reEncryptSourceKey{}, err
+			}
+			if err := requireEnabled(k); err != nil {
+				return reEncryptSourceKey{}, err
+			}
+			if err := checkRSAAlgorithm(k, in.SourceEncryptionAlgorithm); err != nil {
+				return reEncryptSourceKey{}, err
+			}
+			if len(in.SourceEncryptionContext) > 0 {
+				return reEncryptSourceKey{}, errRSAContext()
+			}
+			return reEncryptSourceKey{key: k, rsa: true, alg: in.SourceEncryptionAlgorithm}, nil
+		}
+	}
+	ob, err := s.findBlobKey(ctx, c, in.CiphertextBlob, in.SourceKeyId, "kms:ReEncryptFrom", in.SourceEncryptionContext, in.GrantTokens)
+	if err != nil {
+		return reEncryptSourceKey{}, err
+	}
+	if err := checkAlgorithm(ob.key, in.SourceEncryptionAlgorithm); err != nil {
+		return reEncryptSourceKey{}, err
+	}
+	return reEncryptSourceKey{key: ob.key, blob: ob, alg: AlgSymmetricDefault}, nil
 }
 
 // dataKeyLength validates the KeySpec / NumberOfBytes pair (exactly one).
@@ -334,6 +439,7 @@ func (s *Service) generateDataKey(ctx context.Context, c Caller, in *GenerateDat
 		clear(plain)
 		return nil, err
 	}
+	s.used(c, k, action[len("kms:"):])
 	out := &GenerateDataKeyOutput{CiphertextBlob: blob, KeyId: keyARN(k.Ref), KeyMaterialId: matID}
 	if withPlaintext {
 		out.Plaintext = plain

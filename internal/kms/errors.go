@@ -30,6 +30,8 @@ var exceptionStatus = map[string]int{
 	"InvalidMarkerException":           http.StatusBadRequest,
 	"KMSInternalException":             http.StatusInternalServerError,
 	"KMSInvalidStateException":         http.StatusBadRequest,
+	"KMSInvalidSignatureException":     http.StatusBadRequest,
+	"KMSInvalidMacException":           http.StatusBadRequest,
 	"LimitExceededException":           http.StatusBadRequest,
 	"MalformedPolicyDocumentException": http.StatusBadRequest,
 	"NotFoundException":                http.StatusBadRequest,

@@ -29,6 +29,25 @@ var symmetricGrantOperations = []string{"Decrypt", "Encrypt", "GenerateDataKey",
 	"ReEncryptFrom", "ReEncryptTo", "CreateGrant", "RetireGrant", "DescribeKey",
 	"GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"}
 
+// grantOperationsFor returns the grant operations a key's type supports
+// (AWS KMS Developer Guide, "Grant operations").
+func grantOperationsFor(k store.Key) []string {
+	common := []string{"CreateGrant", "RetireGrant", "DescribeKey"}
+	switch {
+	case k.KeySpec == SpecSymmetricDefault:
+		return symmetricGrantOperations
+	case k.KeyUsage == UsageEncryptDecrypt:
+		return append(common, "Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GetPublicKey")
+	case k.KeyUsage == UsageSignVerify:
+		return append(common, "Sign", "Verify", "GetPublicKey")
+	case k.KeyUsage == UsageKeyAgreement:
+		return append(common, "DeriveSharedSecret", "GetPublicKey")
+	case k.KeyUsage == UsageGenerateVerifyMAC:
+		return append(common, "GenerateMac", "VerifyMac")
+	}
+	return common
+}
+
 // CreateGrantInput is the CreateGrant request.
 type CreateGrantInput struct {
 	KeyId             string
@@ -198,7 +217,7 @@ func (s *Service) CreateGrant(ctx context.Context, c Caller, in *CreateGrantInpu
 	slices.Sort(ops)
 	ops = slices.Compact(ops)
 	for _, op := range ops {
-		if !slices.Contains(symmetricGrantOperations, op) {
+		if !slices.Contains(grantOperationsFor(k), op) {
 			return nil, kmsErr("ValidationException", "Grant operation %s is not valid for %s, a %s key.", op, keyARN(k.Ref), k.KeySpec)
 		}
 	}

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/coffer-kms/coffer/internal/arn"
 	"github.com/coffer-kms/coffer/internal/awsproto"
+	"github.com/coffer-kms/coffer/internal/keyring"
 	"github.com/coffer-kms/coffer/internal/store"
 )
 
@@ -26,9 +28,13 @@ const (
 const (
 	SpecSymmetricDefault = "SYMMETRIC_DEFAULT"
 	UsageEncryptDecrypt  = "ENCRYPT_DECRYPT"
-	OriginAWSKMS         = "AWS_KMS"
-	ManagerCustomer      = "CUSTOMER"
-	AlgSymmetricDefault  = "SYMMETRIC_DEFAULT"
+	UsageSignVerify      = "SIGN_VERIFY"
+	UsageKeyAgreement    = "KEY_AGREEMENT"
+	// UsageGenerateVerifyMAC is the usage of HMAC keys.
+	UsageGenerateVerifyMAC = "GENERATE_VERIFY_MAC"
+	OriginAWSKMS           = "AWS_KMS"
+	ManagerCustomer        = "CUSTOMER"
+	AlgSymmetricDefault    = "SYMMETRIC_DEFAULT"
 )
 
 // Enumerations from the API model, for validation messages.
@@ -76,14 +82,35 @@ func newKeyID(r io.Reader) (string, error) {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32], nil
 }
 
-// newMaterial generates a 256-bit key material version and wraps it,
-// returning the stored form. The plaintext never leaves this function.
-func (s *Service) newMaterial(ctx context.Context, ref store.KeyRef, version uint32, rotationType string) (store.Material, error) {
-	plain := make([]byte, 32)
-	defer clear(plain)
-	if _, err := io.ReadFull(s.rand, plain); err != nil {
-		return store.Material{}, fmt.Errorf("kms: generate material: %w", err)
+// newMaterial generates version of a key's material for its spec (256
+// bits for SYMMETRIC_DEFAULT, a PKCS#8 private key for asymmetric specs, an
+// HMAC key) and wraps it, returning the stored form. The plaintext never
+// leaves this function.
+func (s *Service) newMaterial(ctx context.Context, ref store.KeyRef, spec string, version uint32, rotationType string) (store.Material, error) {
+	var plain []byte
+	switch {
+	case keyring.IsAsymmetricSpec(spec):
+		k, err := keyring.GenerateKeyPair(s.rand, spec)
+		if err != nil {
+			return store.Material{}, fmt.Errorf("kms: generate material: %w", err)
+		}
+		plain, err = k.MarshalPKCS8()
+		k.Zero()
+		if err != nil {
+			return store.Material{}, fmt.Errorf("kms: encode material: %w", err)
+		}
+	case keyring.IsHMACSpec(spec):
+		var err error
+		if plain, err = keyring.GenerateMACMaterial(s.rand, spec); err != nil {
+			return store.Material{}, fmt.Errorf("kms: generate material: %w", err)
+		}
+	default:
+		plain = make([]byte, 32)
+		if _, err := io.ReadFull(s.rand, plain); err != nil {
+			return store.Material{}, fmt.Errorf("kms: generate material: %w", err)
+		}
 	}
+	defer clear(plain)
 	return s.wrapMaterial(ctx, ref, version, rotationType, plain)
 }
 
@@ -101,7 +128,9 @@ func (s *Service) wrapMaterial(ctx context.Context, ref store.KeyRef, version ui
 		CreatedAt: s.now().UTC(), RotationType: rotationType}, nil
 }
 
-// CreateKey creates a symmetric encryption key with fresh material.
+// CreateKey creates a key with fresh material: symmetric, RSA, ECC
+// (NIST, secp256k1, Ed25519), ML-DSA or HMAC, with a KeyUsage its KeySpec
+// allows. SM2 is UnsupportedOperationException.
 func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (*CreateKeyOutput, error) {
 	var v validation
 	if in.Description != nil {
@@ -142,9 +171,9 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (
 	switch {
 	case in.CustomKeyStoreId != nil:
 		return nil, kmsErr("CustomKeyStoreNotFoundException", "Custom key store '%s' does not exist. Coffer has no custom key stores.", *in.CustomKeyStoreId)
-	case spec != SpecSymmetricDefault:
-		return nil, kmsErr("UnsupportedOperationException", "KeySpec %s is not supported by this server yet; only SYMMETRIC_DEFAULT keys can be created.", spec)
-	case usage != UsageEncryptDecrypt:
+	case spec == keyring.SpecSM2:
+		return nil, kmsErr("UnsupportedOperationException", "KeySpec SM2 is not supported by this server: SM2 keys exist only in the AWS China Regions, and Coffer has no vetted SM2 implementation.")
+	case !keyring.ValidUsage(spec, usage):
 		return nil, kmsErr("ValidationException", "KeyUsage %s is not compatible with KeySpec %s", usage, spec)
 	case origin != OriginAWSKMS:
 		return nil, kmsErr("UnsupportedOperationException", "Origin %s is not supported by this server yet; only AWS_KMS keys can be created.", origin)
@@ -178,7 +207,7 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (
 		}
 		k.Policy = *in.Policy
 	}
-	mat, err := s.newMaterial(ctx, ref, 1, "")
+	mat, err := s.newMaterial(ctx, ref, spec, 1, "")
 	if err != nil {
 		return nil, errInternal(err)
 	}
@@ -216,8 +245,13 @@ func (s *Service) metadata(k store.Key, materialID string) KeyMetadata {
 		MultiRegion:           k.MultiRegion,
 		CurrentKeyMaterialId:  materialID,
 	}
-	if k.KeyUsage == UsageEncryptDecrypt && k.KeySpec == SpecSymmetricDefault {
-		md.EncryptionAlgorithms = []string{AlgSymmetricDefault}
+	algs := keyring.AlgorithmsFor(k.KeySpec, k.KeyUsage)
+	md.EncryptionAlgorithms = algs.Encryption
+	md.SigningAlgorithms = algs.Signing
+	md.KeyAgreementAlgorithms = algs.KeyAgreement
+	md.MacAlgorithms = algs.MAC
+	if !slices.Contains(allCMKSpecs, k.KeySpec) {
+		md.CustomerMasterKeySpec = "" // the legacy enum has no name for it
 	}
 	if k.State == StatePendingDeletion {
 		md.DeletionDate = awsproto.TimePtr(k.DeletionDate)
@@ -243,7 +277,7 @@ func (s *Service) DescribeKey(ctx context.Context, c Caller, in *KeyIDInput) (*D
 		return nil, err
 	}
 	var matID string
-	if m, err := s.loadMaterial(ctx, k.Ref, k.CurrentVersion); err == nil {
+	if m, err := s.loadMaterial(ctx, k, k.CurrentVersion); err == nil {
 		matID = m.id
 	}
 	return &DescribeKeyOutput{KeyMetadata: s.metadata(k, matID)}, nil

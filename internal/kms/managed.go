@@ -78,7 +78,7 @@ func (s *Service) ensureServiceKey(ctx context.Context, account, region, aliasNa
 		return store.Key{}, errInternal(err)
 	}
 	ref := store.KeyRef{Account: account, Region: region, KeyID: keyID}
-	mat, err := s.newMaterial(ctx, ref, 1, "")
+	mat, err := s.newMaterial(ctx, ref, SpecSymmetricDefault, 1, "")
 	if err != nil {
 		return store.Key{}, errInternal(err)
 	}

@@ -171,9 +171,10 @@ func materialAAD(ref store.KeyRef, version uint32) []byte {
 	return []byte("coffer/kms/material/v1\x00" + keyARN(ref) + "\x00" + strconv.FormatUint(uint64(version), 10))
 }
 
-// loadMaterial returns a key's material version, unwrapped, from the cache
-// when it can.
-func (s *Service) loadMaterial(ctx context.Context, ref store.KeyRef, version uint32) (*material, error) {
+// loadMaterial returns version of key k's material, unwrapped and parsed
+// for its key spec, from the cache when it can.
+func (s *Service) loadMaterial(ctx context.Context, k store.Key, version uint32) (*material, error) {
+	ref := k.Ref
 	if m, ok := s.cache.material(ref, version); ok {
 		return m, nil
 	}
@@ -186,12 +187,19 @@ func (s *Service) loadMaterial(ctx context.Context, ref store.KeyRef, version ui
 	if err != nil {
 		return nil, fmt.Errorf("kms: unwrap material of %s v%d: %w", keyARN(ref), version, err)
 	}
-	sym, err := keyring.NewSymmetricKey(plain)
-	clear(plain)
+	defer clear(plain)
+	m := &material{id: sm.MaterialID}
+	switch {
+	case keyring.IsAsymmetricSpec(k.KeySpec):
+		m.asym, err = keyring.ParsePrivateKey(k.KeySpec, plain)
+	case keyring.IsHMACSpec(k.KeySpec):
+		m.mac, err = keyring.NewMACKey(k.KeySpec, plain)
+	default:
+		m.sym, err = keyring.NewSymmetricKey(plain)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kms: material of %s v%d: %w", keyARN(ref), version, err)
 	}
-	m := &material{sym: sym, id: sm.MaterialID}
 	s.cache.putMaterial(gen, ref, version, m)
 	return m, nil
 }

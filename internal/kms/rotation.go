@@ -149,7 +149,7 @@ func (s *Service) rotate(ctx context.Context, ref store.KeyRef, rotationType str
 		if err := check(&k); err != nil {
 			return err
 		}
-		m, err := s.newMaterial(ctx, ref, k.CurrentVersion+1, rotationType)
+		m, err := s.newMaterial(ctx, ref, k.KeySpec, k.CurrentVersion+1, rotationType)
 		if err != nil {
 			return err
 		}

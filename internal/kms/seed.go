@@ -128,7 +128,7 @@ func (s *Service) seedKey(ctx context.Context, account, region string, sk SeedKe
 		mats = append(mats, m)
 	}
 	if len(mats) == 0 {
-		m, err := s.newMaterial(ctx, ref, 1, "")
+		m, err := s.newMaterial(ctx, ref, SpecSymmetricDefault, 1, "")
 		if err != nil {
 			return 0, err
 		}

@@ -1,6 +1,9 @@
 // Package kms owns the AWS KMS operations: keys and their states, aliases,
 // tags, key policies, rotation, deletion windows and the cryptographic
-// operations on symmetric keys.
+// operations: symmetric encryption and data keys, and, on asymmetric and
+// HMAC keys, Sign, Verify, GetPublicKey, RSA OAEP Encrypt and Decrypt,
+// GenerateMac, VerifyMac, DeriveSharedSecret and data key pairs
+// (docs/key-specs.md).
 //
 // Each operation is a method func(ctx, Caller, *XInput) (*XOutput, error)
 // whose input and output types are the AWS JSON shapes, so the protocol
@@ -48,6 +51,9 @@ type Caller struct {
 	// ViaService is set when an integrated service (Coffer's S3) calls KMS
 	// on the caller's behalf: "s3.us-east-1.amazonaws.com" (kms:ViaService).
 	ViaService string
+	// RequestID is the request's id (x-amzn-RequestId), recorded as the
+	// KmsRequestId of GetKeyLastUsage; "" when there is none.
+	RequestID string
 }
 
 // Config configures a Service. Store and Root are required; the rest have
@@ -63,6 +69,9 @@ type Config struct {
 	Rand io.Reader
 	// Logger receives operational messages (never secrets); nil discards.
 	Logger *slog.Logger
+	// UsageFlushInterval is how often the key usage GetKeyLastUsage reports
+	// is written to the store; 0 means 10 seconds.
+	UsageFlushInterval time.Duration
 }
 
 // Service implements the KMS operations. It is safe for concurrent use.
@@ -75,6 +84,9 @@ type Service struct {
 	log    *slog.Logger
 	cache  *cache
 	unwtch func()
+	usage  *usageTracker
+	stop   context.CancelFunc
+	done   chan struct{}
 }
 
 // New returns a Service. Call Close to stop watching the store.
@@ -97,13 +109,34 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.cache = newCache()
 	s.unwtch = cfg.Store.Watch(s.cache.invalidate)
+	s.usage = newUsageTracker()
+	interval := cfg.UsageFlushInterval
+	if interval <= 0 {
+		interval = defaultUsageFlush
+	}
+	var loopCtx context.Context
+	loopCtx, s.stop = context.WithCancel(context.Background())
+	s.done = make(chan struct{})
+	go s.flushLoop(loopCtx, interval, s.done)
 	return s, nil
 }
 
-// Close stops the service's store watch. It does not close the store.
+// Close stops the service's store watch and usage flushing, and writes the
+// key usage not yet flushed (for at most 5 seconds). It does not close the
+// store.
 func (s *Service) Close() {
 	if s.unwtch != nil {
 		s.unwtch()
+	}
+	if s.stop != nil {
+		s.stop()
+		<-s.done
+		s.stop = nil
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.FlushUsage(ctx); err != nil {
+			s.log.Warn("flushing KMS key usage at close", "err", err)
+		}
 	}
 }
 

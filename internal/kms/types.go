@@ -26,7 +26,7 @@ type KeyMetadata struct {
 	DeletionDate                *awsproto.Timestamp `json:",omitempty"`
 	Origin                      string
 	KeyManager                  string
-	CustomerMasterKeySpec       string
+	CustomerMasterKeySpec       string `json:",omitempty"`
 	KeySpec                     string
 	EncryptionAlgorithms        []string `json:",omitempty"`
 	SigningAlgorithms           []string `json:",omitempty"`

@@ -46,6 +46,7 @@ func (s *Server) serveKMS(w http.ResponseWriter, r *http.Request, reqID string) 
 		return
 	}
 	caller := kmsCaller(r, res)
+	caller.RequestID = reqID
 	out, err := op(r.Context(), caller, body)
 	if err != nil {
 		s.writeKMSError(w, r, reqID, name, err)

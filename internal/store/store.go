@@ -205,6 +205,8 @@ type Reader interface {
 	IAMReader
 	// S3Reader reads buckets, objects, uploads and parts (s3.go).
 	S3Reader
+	// KeyUsageReader reads the last use of KMS keys (usage.go).
+	KeyUsageReader
 }
 
 // Tx is a transaction: reads see its own writes; nothing is visible to
@@ -253,6 +255,8 @@ type Tx interface {
 	IAMTx
 	// S3Tx writes buckets, objects, uploads and parts (s3.go).
 	S3Tx
+	// KeyUsageTx records the last use of KMS keys (usage.go).
+	KeyUsageTx
 }
 
 // Store is the metadata store.

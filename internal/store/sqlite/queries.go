@@ -123,6 +123,10 @@ const (
 	qDeleteParts
 	qDeleteUpload
 
+	// KMS key usage.
+	qGetKeyUsage
+	qRecordKeyUsage
+
 	numStmts
 )
 
@@ -329,6 +333,11 @@ var queries = [numStmts]string{
 	qDeleteParts: `DELETE FROM parts WHERE upload_id = ?1
 		AND EXISTS (SELECT 1 FROM uploads WHERE upload_id = ?1 AND bucket = ?2) RETURNING blob_id`,
 	qDeleteUpload: `DELETE FROM uploads WHERE upload_id = ? AND bucket = ?`,
+	qGetKeyUsage:  `SELECT operation, used_at, request_id FROM key_last_usage WHERE ` + keyRefWhere,
+	qRecordKeyUsage: `INSERT INTO key_last_usage (account, region, key_id, operation, used_at, request_id)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM keys WHERE account = ?1 AND region = ?2 AND key_id = ?3)
+		ON CONFLICT (account, region, key_id) DO UPDATE SET operation = excluded.operation, used_at = excluded.used_at,
+		request_id = excluded.request_id WHERE excluded.used_at > key_last_usage.used_at`,
 }
 
 // stmts holds every query prepared on one *sql.DB.

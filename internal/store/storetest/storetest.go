@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 	}
 	tests = append(tests, iamTests...)
+	tests = append(tests, usageTests...)
 	for _, tc := range append(tests, s3Tests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}

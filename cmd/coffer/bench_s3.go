@@ -374,7 +374,7 @@ func (r *S3Report) WriteTable(w io.Writer) error {
 	for _, t := range r.Targets[1:] {
 		head = append(head, r.Targets[0]+"÷"+t)
 	}
-	head = append(head, "errors", "rounds (MiB/s)")
+	head = append(head, r.Targets[0]+" CPU ms/MiB", "bench CPU ms/MiB", "errors", "rounds (MiB/s)")
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, c := range r.Cells {
 		row := []string{loadgen.FormatSize(c.Size), c.Mode, c.Op}
@@ -403,7 +403,7 @@ func (r *S3Report) WriteTable(w io.Writer) error {
 				row = append(row, "-")
 			}
 		}
-		row = append(row, strconv.FormatInt(errs, 10), strings.Join(rounds, "; "))
+		row = append(row, c.cpuPerMiB(r.Targets[0], true), c.cpuPerMiB(r.Targets[0], false), strconv.FormatInt(errs, 10), strings.Join(rounds, "; "))
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
@@ -428,6 +428,27 @@ func (r *S3Report) WriteTable(w io.Writer) error {
 			loadgen.FormatSize(g.RangeSize), loadgen.FormatSize(g.Size), g.Rounds, g.StartP50, g.StartP99, g.EndP50, g.EndP99, g.EndOverStart)
 	}
 	return nil
+}
+
+// cpuPerMiB returns the median CPU time per MiB moved of target's rounds,
+// in milliseconds: the server's, or with server false the generator's own;
+// "-" when it was not measured.
+func (c *S3Cell) cpuPerMiB(target string, server bool) string {
+	var v []float64
+	for _, r := range c.Results[target] {
+		us := r.BenchCPUMicros
+		if server {
+			us = r.ServerCPUMicros
+		}
+		if us != nil {
+			v = append(v, *us/1000/(float64(c.Size)/(1<<20)))
+		}
+	}
+	if len(v) == 0 {
+		return "-"
+	}
+	sort.Float64s(v)
+	return fmt.Sprintf("%.2f", v[len(v)/2])
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }

@@ -80,7 +80,8 @@ log "building coffer"
 coffer_pid=$!
 coffer_url=""
 for ((i = 0; i < 300; i++)); do
-	coffer_url=$(sed -n 's/^export AWS_ENDPOINT_URL=\([^ ]*\).*/\1/p' "$work/coffer.out")
+	# The background shell may not have created coffer.out yet: no error.
+	coffer_url=$(sed -n 's/^export AWS_ENDPOINT_URL=\([^ ]*\).*/\1/p' "$work/coffer.out" 2>/dev/null || true)
 	[[ -n $coffer_url ]] && break
 	kill -0 "$coffer_pid" 2>/dev/null || break
 	sleep 0.1

@@ -330,7 +330,7 @@ func verify(t *testing.T, ctx context.Context, c *s3.Client, l *ledger) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	lost := 0
+	lost, unacked, gone := 0, 0, 0
 	for _, key := range keys {
 		o := l.objects[key]
 		vs, mayBeAbsent := o.acceptable()
@@ -345,6 +345,7 @@ func verify(t *testing.T, ctx context.Context, c *s3.Client, l *ledger) {
 					t.Errorf("LOST: %s (mode %s, %d bytes, multipart %d) was acknowledged and is gone after the crash",
 						key, o.mode, vs[0].size, vs[0].multipart)
 				}
+				gone++
 				delete(l.objects, key)
 				continue
 			}
@@ -383,6 +384,9 @@ func verify(t *testing.T, ctx context.Context, c *s3.Client, l *ledger) {
 			t.Errorf("HEAD %s: Content-Length %d, GET gave %d bytes", key, aws.ToInt64(head.ContentLength), len(got))
 		}
 		present[key] = int64(len(got))
+		if mayBeAbsent || match > 0 {
+			unacked++ // a write whose 200 never reached the client took effect: allowed
+		}
 		v := vs[match]
 		v.acked = true // what a reader has seen is the state from now on
 		o.versions = []version{v}
@@ -414,7 +418,8 @@ func verify(t *testing.T, ctx context.Context, c *s3.Client, l *ledger) {
 	if lost > 0 {
 		t.Errorf("%d acknowledged objects lost or corrupted", lost)
 	}
-	t.Logf("verified %d objects present (%d listed)", len(present), len(listed))
+	t.Logf("verified %d objects present (%d listed); %d show a write that was not acknowledged, %d never-acknowledged keys absent",
+		len(present), len(listed), unacked, gone)
 }
 
 func sizes(vs []version) []int {

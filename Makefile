@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run build test test-go test-cli vet fuzz bench bench-peers
+.PHONY: run build test test-go test-cli vet fuzz bench bench-peers bench-s3
 
 ## run: start Coffer in dev mode (SQLite in ./coffer-data, dev root, example credentials)
 run:
@@ -37,3 +37,7 @@ bench:
 ## bench-peers: the load generator against Coffer and moto_server side by side
 bench-peers:
 	bash scripts/bench-peers.sh
+
+## bench-s3: S3 PUT/GET on Coffer, moto and a plain file copy; peak RSS and Range GET probes (minutes, GiB of disk)
+bench-s3:
+	bash scripts/bench-s3.sh

@@ -26,6 +26,7 @@ import (
 
 const benchUsage = `usage:
   coffer bench kms [flags]          measure Encrypt, Decrypt and GenerateDataKey against an endpoint
+  coffer bench s3 [flags]           measure S3 PUT and GET (SSE-S3, SSE-KMS, SSE-C) against an endpoint, peers and a file copy
   coffer bench compare A.json B.json  print two --json reports and the ratios A÷B
   coffer bench floor --addr 127.0.0.1:0  serve canned Encrypt answers: the net/http floor to measure against
 `
@@ -39,6 +40,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "kms":
 		return benchKMS(ctx, args[1:], stdout, stderr)
+	case "s3":
+		return benchS3(ctx, args[1:], stdout, stderr)
 	case "compare":
 		return benchCompare(args[1:], stdout)
 	case "floor":

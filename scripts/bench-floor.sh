@@ -25,6 +25,7 @@ endpoint() { # file pid
 	[[ -n $url ]] || { echo "bench-floor: server did not start" >&2; exit 1; }
 	echo "$url"
 }
+: >"$work/coffer.out"; : >"$work/floor.out" # exist before the servers write them
 "$work/coffer" serve --dev --data-dir "$work/data" --addr 127.0.0.1:0 >"$work/coffer.out" 2>"$work/coffer.log" &
 coffer_pid=$!; pids+=("$coffer_pid")
 "$work/coffer" bench floor --addr 127.0.0.1:0 >"$work/floor.out" 2>&1 &

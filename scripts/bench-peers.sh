@@ -66,6 +66,7 @@ log "building coffer"
 (cd "$root" && go build -o "$work/coffer" ./cmd/coffer)
 
 # Coffer picks its own port and prints it.
+: >"$work/coffer.out" # exists before the server writes it: the loop below reads it at once
 "$work/coffer" serve --dev --data-dir "$work/coffer-data" --addr 127.0.0.1:0 \
 	>"$work/coffer.out" 2>"$work/coffer.log" &
 coffer_pid=$!

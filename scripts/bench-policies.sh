@@ -18,6 +18,7 @@ trap cleanup EXIT
 log() { echo "bench-policies: $*" >&2; }
 
 (cd "$root" && go build -o "$work/coffer" ./cmd/coffer)
+: >"$work/out" # exists before the server writes it
 "$work/coffer" serve --dev --data-dir "$work/data" --addr 127.0.0.1:0 >"$work/out" 2>"$work/log" &
 pid=$!
 url=""

@@ -74,6 +74,7 @@ type benchKMSFlags struct {
 	requests                               int64
 	size, serverPID                        int
 	keyID, label                           string
+	keySpec, pairSpec                      string
 	json                                   bool
 	cpuProfile                             string
 }
@@ -96,7 +97,9 @@ func parseBenchKMS(args []string, stderr io.Writer) (*benchKMSFlags, error) {
 	fs.StringVar(&f.region, "region", envOr("AWS_REGION", config.DefaultRegion), "region to sign for, from $AWS_REGION if set")
 	fs.StringVar(&f.accessKey, "access-key", ak, "access key ID, from $AWS_ACCESS_KEY_ID if set, else the dev key")
 	fs.StringVar(&f.secretKey, "secret-key", sk, "secret access key, from $AWS_SECRET_ACCESS_KEY if set, else the dev key")
-	ops := fs.String("ops", strings.Join(loadgen.KMSOps, ","), "operations to measure, comma-separated")
+	ops := fs.String("ops", strings.Join(loadgen.KMSOps, ","), "operations to measure, comma-separated: "+strings.Join(append(slices.Clone(loadgen.KMSOps), loadgen.AsymOps...), ","))
+	fs.StringVar(&f.keySpec, "key-spec", "ECC_NIST_P256", "KeySpec of the SIGN_VERIFY key that sign and verify use (created for the run)")
+	fs.StringVar(&f.pairSpec, "pair-spec", "ECC_NIST_P256", "KeyPairSpec that generate-data-key-pair asks for")
 	conc := fs.String("concurrency", "1,16,64", "concurrent workers, comma-separated: one cell per value and operation")
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long each cell runs at most")
 	fs.Int64Var(&f.requests, "requests", 0, "how many requests each cell sends at most (0: bounded by --duration only, up to 10,000,000)")
@@ -115,8 +118,8 @@ func parseBenchKMS(args []string, stderr io.Writer) (*benchKMSFlags, error) {
 	}
 	for _, op := range strings.Split(*ops, ",") {
 		op = strings.TrimSpace(op)
-		if !slices.Contains(loadgen.KMSOps, op) {
-			return nil, fmt.Errorf("bench kms: --ops: unknown operation %q (want %s)", op, strings.Join(loadgen.KMSOps, ","))
+		if !slices.Contains(loadgen.KMSOps, op) && !slices.Contains(loadgen.AsymOps, op) {
+			return nil, fmt.Errorf("bench kms: --ops: unknown operation %q (want %s)", op, strings.Join(append(slices.Clone(loadgen.KMSOps), loadgen.AsymOps...), ","))
 		}
 		if !slices.Contains(f.ops, op) {
 			f.ops = append(f.ops, op)
@@ -194,6 +197,11 @@ func benchKMS(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("bench kms: %w", err)
 	}
+	asym, cleanup, err := prepareAsym(ctx, setupCtx, k, f, keyID, stderr)
+	defer cleanup()
+	if err != nil {
+		return err
+	}
 
 	rep := &loadgen.Report{
 		Label: f.label, Endpoint: f.endpoint, KeyID: keyID, Size: f.size,
@@ -218,7 +226,12 @@ func benchKMS(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var runErr error // a cancelled run still reports the cells it finished
 cells:
 	for _, name := range f.ops {
-		op, err := wl.Op(name)
+		var op loadgen.Op
+		if slices.Contains(loadgen.AsymOps, name) {
+			op, err = asym[name].Op(name)
+		} else {
+			op, err = wl.Op(name)
+		}
 		if err != nil {
 			return err
 		}
@@ -251,6 +264,38 @@ cells:
 		return fmt.Errorf("bench kms: %d requests failed", n)
 	}
 	return nil
+}
+
+// prepareAsym prepares the asymmetric operations f asks for: a SIGN_VERIFY
+// key of f.keySpec (scheduled for deletion when ctx's run ends) for sign and
+// verify, and GenerateDataKeyPair bodies under the symmetric key keyID.
+//
+// cleanup, never nil, schedules the deletion of the key it created.
+func prepareAsym(ctx, setupCtx context.Context, k *loadgen.KMS, f *benchKMSFlags, keyID string, stderr io.Writer) (_ map[string]*loadgen.AsymWorkload, cleanup func(), err error) {
+	out := map[string]*loadgen.AsymWorkload{}
+	cleanup = func() {}
+	if slices.Contains(f.ops, loadgen.OpSign) || slices.Contains(f.ops, loadgen.OpVerify) {
+		signKey, err := k.CreateSigningKey(setupCtx, "coffer bench "+f.keySpec, f.keySpec)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("bench kms: creating a %s key: %w", f.keySpec, err)
+		}
+		cleanup = func() {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := k.ScheduleKeyDeletion(dctx, signKey); err != nil {
+				fmt.Fprintf(stderr, "bench kms: could not schedule deletion of key %s: %v\n", signKey, err)
+			}
+		}
+		wl, err := k.PrepareSigning(setupCtx, signKey, f.keySpec)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("bench kms: %w", err)
+		}
+		out[loadgen.OpSign], out[loadgen.OpVerify] = wl, wl
+	}
+	if slices.Contains(f.ops, loadgen.OpGenerateDataKeyPair) {
+		out[loadgen.OpGenerateDataKeyPair] = k.PrepareDataKeyPair(keyID, f.pairSpec)
+	}
+	return out, cleanup, nil
 }
 
 // benchCompare prints two reports written by `coffer bench kms --json` and

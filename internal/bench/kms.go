@@ -169,13 +169,7 @@ func (k *KMS) Prepare(ctx context.Context, keyID string, plaintext []byte) (*Wor
 	if err != nil {
 		return nil, err
 	}
-	enc := func(v any) []byte {
-		b, err := json.Marshal(v)
-		if err != nil {
-			panic(err) // maps of strings and byte slices always marshal
-		}
-		return b
-	}
+	enc := mustJSON
 	return &Workload{
 		kms: k, KeyID: keyID, Plaintext: plaintext, Ciphertext: ct,
 		bodies: map[string][]byte{
@@ -209,6 +203,16 @@ func (w *Workload) Op(name string) (Op, error) {
 		c.check, c.want = check, w.Plaintext
 		return c
 	}}, nil
+}
+
+// mustJSON encodes a request body built here from strings, numbers and
+// byte slices, which always marshal.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func payloadHash(body []byte) string {

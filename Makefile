@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run build test test-go test-cli vet fuzz bench bench-peers bench-s3
+.PHONY: run build test test-go test-cli vet fuzz bench bench-peers bench-s3 bench-keyspecs
 
 ## run: start Coffer in dev mode (SQLite in ./coffer-data, dev root, example credentials)
 run:
@@ -41,3 +41,7 @@ bench-peers:
 ## bench-s3: S3 PUT/GET on Coffer, moto and a plain file copy; peak RSS and Range GET probes (minutes, GiB of disk)
 bench-s3:
 	bash scripts/bench-s3.sh
+
+## bench-keyspecs: Sign and Verify per key spec, GenerateDataKeyPair per pair spec, over HTTP with server CPU per request
+bench-keyspecs:
+	bash scripts/bench-keyspecs.sh

@@ -191,7 +191,7 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 	if alg != "" {
 		o.Checksum = string(alg) + ":" + rc.hasher.Checksum()
 	}
-	var replaced string
+	var replaced []string
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		replaced, err = tx.PutObject(ctx, o)
@@ -204,9 +204,7 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 		}
 		return nil, fmt.Errorf("put object: %w", err)
 	}
-	if replaced != "" {
-		s.deleteBlob(ctx, replaced)
-	}
+	s.deleteBlobs(ctx, replaced)
 	resp := newResponse(http.StatusOK)
 	setSSEHeaders(resp.Header, o.Encryption)
 	if o.Encryption.KMSKeyARN != "" && dst.contextHeader != "" {

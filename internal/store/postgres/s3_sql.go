@@ -58,7 +58,7 @@ const (
 	sqlPutObjectParts = `INSERT INTO object_parts (bucket, key, seq, blob_id)
 		SELECT $1, $2, t.ord - 1, t.id FROM unnest($3::text[]) WITH ORDINALITY AS t(id, ord)`
 	sqlDeleteObjectParts = `DELETE FROM object_parts WHERE bucket = $1 AND key = $2 RETURNING blob_id`
-	sqlCreateUpload = `INSERT INTO uploads (` + sqlstore.UploadCols + `)
+	sqlCreateUpload      = `INSERT INTO uploads (` + sqlstore.UploadCols + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`
 	sqlPutPart = `WITH old AS (SELECT blob_id FROM parts WHERE upload_id = $1 AND number = $2),
 		put AS (INSERT INTO parts (` + sqlstore.PartCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

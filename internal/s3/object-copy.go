@@ -149,6 +149,13 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 	if err != nil {
 		return nil, err
 	}
+	// If-Match / If-None-Match on the destination (conditional writes, as
+	// for PutObject): checked now, before the bytes are copied, and again
+	// in the transaction that records the copy.
+	conds := writeConditions(r.Header)
+	if err := checkWrite(ctx, s.store, r.Bucket, r.Key, conds); err != nil {
+		return nil, err
+	}
 	so := src.object
 	if so.Size > maxCopySize {
 		return nil, s3Err(awsproto.S3InvalidRequest, msgCopySourceTooLarge)
@@ -193,6 +200,9 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 	}
 	var replaced []string
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := checkWrite(ctx, tx, r.Bucket, r.Key, conds); err != nil {
+			return err
+		}
 		var err error
 		replaced, err = tx.PutObject(ctx, o)
 		return err
@@ -217,6 +227,27 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 	}
 	resp.XML = out
 	return resp, nil
+}
+
+// writeConditions returns a write's If-Match and If-None-Match headers
+// (the date conditions are not conditions of a write).
+func writeConditions(h http.Header) awsproto.Conditions {
+	c := awsproto.ConditionsFromHeader(h)
+	c.IfModifiedSince, c.IfUnmodifiedSince = "", ""
+	return c
+}
+
+// checkWrite evaluates conds against the current object bucket/key as r
+// sees it (awsproto.Conditions.EvaluateWrite); nil without conditions.
+func checkWrite(ctx context.Context, r store.S3Reader, bucket, key string, conds awsproto.Conditions) error {
+	if conds.IsZero() {
+		return nil
+	}
+	old, err := r.GetObject(ctx, bucket, key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("get object: %w", err)
+	}
+	return conds.EvaluateWrite(err == nil, old.ETag)
 }
 
 // copyChangesSomething reports whether a COPY-directive copy of so onto

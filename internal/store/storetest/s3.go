@@ -32,6 +32,7 @@ var s3Tests = []struct {
 	{"PartsLifecycle", testPartsLifecycle},
 	{"ObjectPartBlobs", testObjectPartBlobs},
 	{"BlobsInUse", testBlobsInUse},
+	{"CompleteUploadAtomic", testCompleteUploadAtomic},
 	{"CountObjects", testCountObjects},
 	{"S3Watch", testS3Watch},
 	{"S3Atomicity", testS3Atomicity},
@@ -805,4 +806,68 @@ func testBlobsInUse(t *testing.T, open func(t *testing.T) store.Store) {
 			checkNames(t, "BlobsInUse", got, tc.want...)
 		})
 	}
+}
+
+// testCompleteUploadAtomic: CompleteMultipartUpload's transaction
+// (DeleteUpload, then PutObject with the parts' blobs over an existing
+// object) rolled back, as by a crash before the commit, leaves the upload
+// with every part and the old object; committed, the object with its part
+// blobs and no upload.
+func testCompleteUploadAtomic(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	createBuckets(t, s, newBucket(acct1, "b"))
+	putObjects(t, s, newObject("b", "k", "old"))
+	createUploads(t, s, newUpload("b", "k", "up", 0))
+	for n, blob := range []string{"p1", "p2", "p3"} {
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.PutPart(ctx, store.Part{UploadID: "up", Number: n + 1, BlobID: blob, ETag: `"e"`})
+			return err
+		})
+	}
+	mp := newObject("b", "k", "")
+	mp.Parts = `[{"Number":1,"EncryptedSize":10},{"Number":3,"EncryptedSize":10}]`
+	mp.PartBlobs = []string{"p1", "p3"}
+	complete := func(fail bool) ([]string, []string, error) {
+		var released, replaced []string
+		err := s.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			if released, err = tx.DeleteUpload(ctx, "b", "up"); err != nil {
+				return err
+			}
+			if replaced, err = tx.PutObject(ctx, mp); err != nil {
+				return err
+			}
+			if fail {
+				return errRollback
+			}
+			return nil
+		})
+		return released, replaced, err
+	}
+	_, _, err := complete(true)
+	wantErr(t, "rolled back completion", err, errRollback)
+	parts, err := s.ListParts(ctx, "up", 0, 0)
+	ok(t, "ListParts after rollback", err)
+	checkNames(t, "parts after rollback", names(parts, func(p store.Part) string { return p.BlobID }), "p1", "p2", "p3")
+	got, err := s.GetObject(ctx, "b", "k")
+	ok(t, "GetObject after rollback", err)
+	checkObject(t, got, newObject("b", "k", "old"))
+	if used, err := s.BlobsInUse(ctx, []string{"p1", "p2", "p3", "old"}); err != nil || len(used) != 4 {
+		t.Errorf("BlobsInUse after rollback = %q, %v; want all four", used, err)
+	}
+
+	released, replaced, err := complete(false)
+	ok(t, "completion", err)
+	checkNames(t, "released part blobs", released, "p1", "p2", "p3")
+	checkNames(t, "replaced object blobs", replaced, "old")
+	got, err = s.GetObject(ctx, "b", "k")
+	ok(t, "GetObject after completion", err)
+	checkObject(t, got, mp)
+	_, err = s.GetUpload(ctx, "b", "up")
+	wantErr(t, "GetUpload after completion", err, store.ErrNotFound)
+	used, err := s.BlobsInUse(ctx, []string{"p1", "p2", "p3", "old"})
+	ok(t, "BlobsInUse after completion", err)
+	sort.Strings(used)
+	checkNames(t, "BlobsInUse after completion", used, "p1", "p3")
 }

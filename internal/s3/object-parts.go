@@ -34,11 +34,16 @@ func objectParts(o store.Object) ([]sse.Part, error) {
 // reference (store.Object.PartBlobs) seen as one io.ReaderAt: the parts'
 // blobs one after another, as sse.OpenMultipartRange expects them. Only
 // the blobs a read touches are opened.
+//
+// Reads move forward through the parts (sse.OpenMultipartRange reads one
+// part after another), so a read in part i closes the blobs of the parts
+// before it: a long read holds few files at a time.
 type partSource struct {
 	ids    []blob.ID
 	starts []int64 // starts[i]: offset of part i; starts[len(ids)]: total size
 	files  []*blob.Reader
 	open   func(blob.ID) (*blob.Reader, error)
+	passed int // the blobs of parts before passed are closed
 }
 
 var _ io.ReaderAt = (*partSource)(nil)
@@ -114,6 +119,12 @@ func (p *partSource) ReadAt(b []byte, off int64) (int, error) {
 		}
 		// The part holding off: the first whose end is past it.
 		i := sort.Search(len(p.ids), func(i int) bool { return p.starts[i+1] > off })
+		for ; p.passed < i; p.passed++ {
+			if f := p.files[p.passed]; f != nil {
+				f.Close()
+				p.files[p.passed] = nil
+			}
+		}
 		f, err := p.file(i)
 		if err != nil {
 			return n, err

@@ -56,6 +56,16 @@ else
 	fail "s3 cp up" "$(cat err.txt)"
 fi
 
+# CompleteMultipartUpload copies nothing: the object is its parts' blobs
+# (8 + 8 + 4 MiB), about 20 MiB on disk, not a joined 20 MiB copy besides.
+blobs=$(find "$work/data/blobs/objects" -type f | wc -l)
+bytes=$(find "$work/data/blobs/objects" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+if [[ $blobs == 3 && $bytes -lt $((21 << 20)) ]]; then
+	pass "multipart object stored as its 3 parts' blobs ($bytes bytes)"
+else
+	fail "multipart object blobs" "$blobs blobs, $bytes bytes"
+fi
+
 if aws s3 cp s3://e2e-bucket/dir/upload.bin download.bin > out.txt 2> err.txt && cmp -s upload.bin download.bin; then
 	pass "s3 cp down (20 MiB), same bytes"
 else
@@ -125,6 +135,14 @@ if aws s3 rm s3://e2e-bucket --recursive > out.txt 2> err.txt && aws s3 rb s3://
 	pass "s3 rm --recursive, s3 rb"
 else
 	fail "s3 rm, rb" "$(cat out.txt err.txt)"
+fi
+
+# Deleting the objects removed their bytes, multipart parts included.
+left=$(find "$work/data/blobs/objects" -type f | wc -l)
+if [[ $left == 0 ]]; then
+	pass "no blob left after s3 rm"
+else
+	fail "no blob left after s3 rm" "$left blobs"
 fi
 
 echo "$passed passed, $failed failed"

@@ -264,6 +264,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, maintenance time.Durat
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.KMS.RunMaintenanceLoop(mctx, maintenance)
+	go a.S3.RunMaintenanceLoop(mctx) // orphan blobs; its own, longer interval
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -135,14 +135,16 @@ func (s *Store) Create(ctx context.Context) (*Writer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("blob: create: %w", err)
 	}
+	// Create the file and register it under one lock, so that a Sweep
+	// running meanwhile either does not see the file or sees it live.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	f, err := os.CreateTemp(filepath.Join(s.root, tmpDir), tmpPrefix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("blob: create: %w", err)
 	}
 	name := filepath.Base(f.Name())
-	s.mu.Lock()
 	s.live[name] = struct{}{}
-	s.mu.Unlock()
 	return &Writer{s: s, f: f, name: name}, nil
 }
 

@@ -22,6 +22,11 @@ package s3
 // effect within the TTL (AWS documents the same time-limited reuse).
 // Entries expire after Config.BucketKeyTTL (default 5 minutes); at most
 // maxBucketKeys are kept; evicted plaintext is cleared.
+//
+// A miss is fetched once: concurrent requests for the same cache key
+// (same principal, bucket, key and context) wait for the first one's KMS
+// call instead of each making their own (bucketKeyCache.load), so a burst
+// of PUTs on a cold cache costs one GenerateDataKey.
 
 import (
 	"context"
@@ -29,6 +34,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,6 +107,16 @@ type bucketKeyCache struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	m   map[string]*bucketKey
+	// flights are the KMS calls in progress, by cache key.
+	flights map[string]*bucketKeyFlight
+}
+
+// bucketKeyFlight is one KMS call in progress for a cache key; done is
+// closed when it ended, err is then its error (the key, on success, is in
+// the cache).
+type bucketKeyFlight struct {
+	done chan struct{}
+	err  error
 }
 
 func genCacheKey(c Caller, region, bucket, keyID, ctxJSON string) string {
@@ -116,6 +132,10 @@ func blobCacheKey(c Caller, keyARN string, blob []byte) string {
 func (bc *bucketKeyCache) get(k string, now time.Time) (plaintext, blob []byte, keyARN string, ok bool) {
 	bc.mu.Lock()
 	defer bc.mu.Unlock()
+	return bc.getLocked(k, now)
+}
+
+func (bc *bucketKeyCache) getLocked(k string, now time.Time) (plaintext, blob []byte, keyARN string, ok bool) {
 	e, ok := bc.m[k]
 	if !ok || !now.Before(e.expires) {
 		return nil, nil, "", false
@@ -151,6 +171,63 @@ func (bc *bucketKeyCache) put(now time.Time, plaintext, blob []byte, keyARN stri
 	}
 }
 
+// load returns the live entry under k or, on a miss, fetches it once for
+// all concurrent callers of k: the first runs fetch and caches the result
+// under k and the keys also names; the others wait for it and read the
+// cache. They share its error, except a context error (the first caller's
+// request ended): then one of them fetches in turn. A waiter whose own
+// ctx ends returns ctx.Err().
+func (bc *bucketKeyCache) load(ctx context.Context, k string, now time.Time,
+	fetch func() (plaintext, blob []byte, keyARN string, err error),
+	also func(blob []byte, keyARN string) []string) ([]byte, []byte, string, error) {
+	for {
+		bc.mu.Lock()
+		if p, b, a, ok := bc.getLocked(k, now); ok {
+			bc.mu.Unlock()
+			return p, b, a, nil
+		}
+		f, waiting := bc.flights[k]
+		if !waiting {
+			f = &bucketKeyFlight{done: make(chan struct{})}
+			if bc.flights == nil {
+				bc.flights = map[string]*bucketKeyFlight{}
+			}
+			bc.flights[k] = f
+		}
+		bc.mu.Unlock()
+		if waiting {
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, nil, "", ctx.Err()
+			}
+			if f.err != nil && !errors.Is(f.err, context.Canceled) && !errors.Is(f.err, context.DeadlineExceeded) {
+				return nil, nil, "", f.err
+			}
+			continue
+		}
+		return bc.fly(k, f, now, fetch, also)
+	}
+}
+
+// fly runs fetch as the flight f of k and ends f, even if fetch panics.
+func (bc *bucketKeyCache) fly(k string, f *bucketKeyFlight, now time.Time,
+	fetch func() ([]byte, []byte, string, error), also func([]byte, string) []string) (p, b []byte, a string, err error) {
+	err = errors.New("s3: bucket key fetch did not return")
+	defer func() {
+		bc.mu.Lock()
+		delete(bc.flights, k)
+		f.err = err
+		close(f.done)
+		bc.mu.Unlock()
+	}()
+	p, b, a, err = fetch()
+	if err == nil {
+		bc.put(now, p, b, a, append([]string{k}, also(b, a)...)...)
+	}
+	return p, b, a, err
+}
+
 // drop removes k; the plaintext is cleared once no key names the entry.
 func (bc *bucketKeyCache) drop(k string) {
 	e, ok := bc.m[k]
@@ -180,30 +257,20 @@ func bucketKEK(bk []byte, bucket, object string) []byte {
 func (s *Service) generateBucketKey(ctx context.Context, c Caller, region, bucket, keyID string, encCtx map[string]string) (plaintext, blob []byte, keyARN string, err error) {
 	ctxJSON, _ := json.Marshal(encCtx)
 	gk := genCacheKey(c, region, bucket, keyID, string(ctxJSON))
-	now := s.now()
-	if p, b, a, ok := s.bucketKeys.get(gk, now); ok {
-		return p, b, a, nil
-	}
-	p, b, a, err := s.keys.GenerateDataKey(ctx, c, region, keyID, encCtx)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	s.bucketKeys.put(now, p, b, a, gk, blobCacheKey(c, a, b))
-	return p, b, a, nil
+	return s.bucketKeys.load(ctx, gk, s.now(),
+		func() ([]byte, []byte, string, error) { return s.keys.GenerateDataKey(ctx, c, region, keyID, encCtx) },
+		func(blob []byte, keyARN string) []string { return []string{blobCacheKey(c, keyARN, blob)} })
 }
 
 // decryptBucketKey returns the plaintext bucket key of blob for c: cached,
 // or KMS Decrypt as c.
 func (s *Service) decryptBucketKey(ctx context.Context, c Caller, region, keyARN string, blob []byte, encCtx map[string]string) ([]byte, error) {
 	bk := blobCacheKey(c, keyARN, blob)
-	now := s.now()
-	if p, _, _, ok := s.bucketKeys.get(bk, now); ok {
-		return p, nil
-	}
-	p, err := s.keys.Decrypt(ctx, c, region, keyARN, blob, encCtx)
-	if err != nil {
-		return nil, err
-	}
-	s.bucketKeys.put(now, p, blob, keyARN, bk)
-	return p, nil
+	p, _, _, err := s.bucketKeys.load(ctx, bk, s.now(),
+		func() ([]byte, []byte, string, error) {
+			p, err := s.keys.Decrypt(ctx, c, region, keyARN, blob, encCtx)
+			return p, blob, keyARN, err
+		},
+		func([]byte, string) []string { return nil })
+	return p, err
 }

@@ -8,13 +8,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/coffer-kms/coffer/internal/awsproto"
-	"github.com/coffer-kms/coffer/internal/blob"
 	"github.com/coffer-kms/coffer/internal/checksum"
 	"github.com/coffer-kms/coffer/internal/sse"
 	"github.com/coffer-kms/coffer/internal/store"
@@ -230,10 +228,10 @@ type CompleteMultipartUploadResult struct {
 	ChecksumType      string   `xml:"ChecksumType,omitempty"`
 }
 
-// completeMultipartUpload is CompleteMultipartUpload: the listed parts'
-// streams are joined, still encrypted, into the object's blob (each part
-// stays its own stream under its part key), the object is recorded and
-// the upload removed.
+// completeMultipartUpload is CompleteMultipartUpload: the object is
+// recorded as the listed parts' blobs, in order (each part stays its own
+// stream under its part key, nothing is copied), and the upload removed,
+// in one transaction. The cost is O(parts) metadata, whatever the size.
 func (s *Service) completeMultipartUpload(ctx context.Context, r *Request) (*Response, error) {
 	_, u, err := s.upload(ctx, r, "s3:PutObject")
 	if err != nil {
@@ -296,22 +294,28 @@ func (s *Service) completeMultipartUpload(ctx context.Context, r *Request) (*Res
 		}
 	}
 	conds := awsproto.ConditionsFromHeader(r.Header)
-	blobID, err := s.joinParts(ctx, parts)
+	partsJSON, err := json.Marshal(ssParts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("encode parts: %w", err)
 	}
-	partsJSON, _ := json.Marshal(ssParts)
-	o := store.Object{Bucket: u.Bucket, Key: u.Key, BlobID: blobID, Size: size,
+	partBlobs := make([]string, len(parts))
+	for i, p := range parts {
+		partBlobs[i] = p.BlobID
+	}
+	// The object refers to its parts' blobs; nothing is copied. Removing
+	// the upload and recording the object happen in one transaction, so a
+	// crash leaves the upload (with every part) or the object, and each
+	// part blob is referred to throughout.
+	o := store.Object{Bucket: u.Bucket, Key: u.Key, Size: size,
 		ETag: `"` + checksum.MultipartETag(md5s) + `"`, LastModified: s.now().UTC(), ContentType: u.ContentType,
-		Metadata: u.Metadata, Parts: string(partsJSON), Encryption: u.Encryption}
+		Metadata: u.Metadata, Parts: string(partsJSON), PartBlobs: partBlobs, Encryption: u.Encryption}
 	if o.ContentType == "" {
 		o.ContentType = "application/octet-stream"
 	}
 	if alg != "" {
 		o.Checksum = string(alg) + ":" + objSum + ":" + string(typ)
 	}
-	var replaced string
-	var partBlobs []string
+	var replaced, unused []string
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if !conds.IsZero() {
 			old, err := tx.GetObject(ctx, u.Bucket, u.Key)
@@ -322,25 +326,28 @@ func (s *Service) completeMultipartUpload(ctx context.Context, r *Request) (*Res
 				return err
 			}
 		}
-		var err error
-		if partBlobs, err = tx.DeleteUpload(ctx, u.Bucket, u.UploadID); err != nil {
+		all, err := tx.DeleteUpload(ctx, u.Bucket, u.UploadID)
+		if err != nil {
+			return err
+		}
+		if unused, err = unusedParts(all, partBlobs); err != nil {
 			return err
 		}
 		replaced, err = tx.PutObject(ctx, o)
 		return err
 	})
+	if errors.Is(err, errPartReplaced) {
+		return nil, s3Err(awsproto.S3InvalidPart, "").With("UploadId", u.UploadID)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, s3Err(awsproto.S3NoSuchUpload, "").With("UploadId", u.UploadID)
+	}
 	if err != nil {
-		s.deleteBlob(ctx, blobID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, s3Err(awsproto.S3NoSuchUpload, "").With("UploadId", u.UploadID)
-		}
-		return nil, err
+		return nil, fmt.Errorf("complete upload: %w", err)
 	}
-	for _, id := range append(partBlobs, replaced) {
-		if id != "" {
-			s.deleteBlob(ctx, id)
-		}
-	}
+	// Parts uploaded but not listed, and the replaced object's bytes.
+	s.deleteBlobs(ctx, unused)
+	s.deleteBlobs(ctx, replaced)
 	resp := newResponse(http.StatusOK)
 	setSSEHeaders(resp.Header, o.Encryption)
 	out := &CompleteMultipartUploadResult{Location: "/" + u.Bucket + "/" + u.Key, Bucket: u.Bucket, Key: u.Key, ETag: o.ETag}
@@ -372,43 +379,31 @@ func checkCustomerKeyIfSent(r *Request, enc store.ObjectEncryption) (*sse.Custom
 	return checkCustomerKey(r, enc)
 }
 
-// joinParts copies the parts' encrypted streams, in order, into one new
-// blob. Nothing is decrypted: each part stays its own stream.
-func (s *Service) joinParts(ctx context.Context, parts []store.Part) (string, error) {
-	bw, err := s.blobs.Create(ctx)
-	if err != nil {
-		return "", fmt.Errorf("create blob: %w", err)
+// errPartReplaced: a part listed in CompleteMultipartUpload was
+// replaced by a concurrent UploadPart after it was checked.
+var errPartReplaced = errors.New("s3: part replaced during completion")
+
+// unusedParts returns the blobs of all (an upload's parts, as removed)
+// that the completed object does not use, or errPartReplaced if one it
+// uses is no longer among them.
+func unusedParts(all, used []string) ([]string, error) {
+	rest := make(map[string]bool, len(all))
+	for _, id := range all {
+		rest[id] = true
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = bw.Abort()
+	for _, id := range used {
+		if !rest[id] {
+			return nil, errPartReplaced
 		}
-	}()
-	for _, p := range parts {
-		id, err := blob.ParseID(p.BlobID)
-		if err != nil {
-			return "", err
-		}
-		br, err := s.blobs.Open(ctx, id)
-		if err != nil {
-			return "", fmt.Errorf("open part %d: %w", p.Number, err)
-		}
-		n, err := io.Copy(bw, br)
-		br.Close()
-		if err != nil {
-			return "", fmt.Errorf("copy part %d: %w", p.Number, err)
-		}
-		if n != p.EncryptedSize {
-			return "", fmt.Errorf("part %d: %d encrypted bytes, want %d", p.Number, n, p.EncryptedSize)
+		delete(rest, id)
+	}
+	out := make([]string, 0, len(rest))
+	for _, id := range all {
+		if rest[id] {
+			out = append(out, id)
 		}
 	}
-	id, err := bw.Commit(ctx)
-	if err != nil {
-		return "", fmt.Errorf("commit blob: %w", err)
-	}
-	committed = true
-	return string(id), nil
+	return out, nil
 }
 
 // abortMultipartUpload is AbortMultipartUpload: 204, the parts' bytes

@@ -149,6 +149,13 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 	if err != nil {
 		return nil, err
 	}
+	// If-Match / If-None-Match on the destination (conditional writes, as
+	// for PutObject): checked now, before the bytes are copied, and again
+	// in the transaction that records the copy.
+	conds := writeConditions(r.Header)
+	if err := checkWrite(ctx, s.store, r.Bucket, r.Key, conds); err != nil {
+		return nil, err
+	}
 	so := src.object
 	if so.Size > maxCopySize {
 		return nil, s3Err(awsproto.S3InvalidRequest, msgCopySourceTooLarge)
@@ -191,8 +198,11 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 	if alg != "" {
 		o.Checksum = string(alg) + ":" + rc.hasher.Checksum()
 	}
-	var replaced string
+	var replaced []string
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := checkWrite(ctx, tx, r.Bucket, r.Key, conds); err != nil {
+			return err
+		}
 		var err error
 		replaced, err = tx.PutObject(ctx, o)
 		return err
@@ -204,9 +214,7 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 		}
 		return nil, fmt.Errorf("put object: %w", err)
 	}
-	if replaced != "" {
-		s.deleteBlob(ctx, replaced)
-	}
+	s.deleteBlobs(ctx, replaced)
 	resp := newResponse(http.StatusOK)
 	setSSEHeaders(resp.Header, o.Encryption)
 	if o.Encryption.KMSKeyARN != "" && dst.contextHeader != "" {
@@ -219,6 +227,27 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 	}
 	resp.XML = out
 	return resp, nil
+}
+
+// writeConditions returns a write's If-Match and If-None-Match headers
+// (the date conditions are not conditions of a write).
+func writeConditions(h http.Header) awsproto.Conditions {
+	c := awsproto.ConditionsFromHeader(h)
+	c.IfModifiedSince, c.IfUnmodifiedSince = "", ""
+	return c
+}
+
+// checkWrite evaluates conds against the current object bucket/key as r
+// sees it (awsproto.Conditions.EvaluateWrite); nil without conditions.
+func checkWrite(ctx context.Context, r store.S3Reader, bucket, key string, conds awsproto.Conditions) error {
+	if conds.IsZero() {
+		return nil
+	}
+	old, err := r.GetObject(ctx, bucket, key)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("get object: %w", err)
+	}
+	return conds.EvaluateWrite(err == nil, old.ETag)
 }
 
 // copyChangesSomething reports whether a COPY-directive copy of so onto

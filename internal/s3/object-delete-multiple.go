@@ -99,7 +99,7 @@ func (s *Service) deleteOne(ctx context.Context, r *Request, b store.Bucket, obj
 	if err := s.authorize(ctx, r, &b, "s3:DeleteObject", objectARN(b.Name, obj.Key)); err != nil {
 		return err
 	}
-	var id string
+	var ids []string
 	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if obj.ETag != "" {
 			o, err := tx.GetObject(ctx, b.Name, obj.Key)
@@ -111,14 +111,12 @@ func (s *Service) deleteOne(ctx context.Context, r *Request, b store.Bucket, obj
 			}
 		}
 		var err error
-		id, err = tx.DeleteObject(ctx, b.Name, obj.Key)
+		ids, err = tx.DeleteObject(ctx, b.Name, obj.Key)
 		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if id != "" {
-		s.deleteBlob(ctx, id)
-	}
+	s.deleteBlobs(ctx, ids)
 	return nil
 }

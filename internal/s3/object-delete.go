@@ -14,17 +14,15 @@ func (s *Service) deleteObject(ctx context.Context, r *Request) (*Response, erro
 	if _, err := s.bucket(ctx, r, r.Bucket, "s3:DeleteObject", objectARN(r.Bucket, r.Key)); err != nil {
 		return nil, err
 	}
-	var id string
+	var ids []string
 	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		id, err = tx.DeleteObject(ctx, r.Bucket, r.Key)
+		ids, err = tx.DeleteObject(ctx, r.Bucket, r.Key)
 		return err
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("delete object: %w", err)
 	}
-	if id != "" {
-		s.deleteBlob(ctx, id)
-	}
+	s.deleteBlobs(ctx, ids)
 	return newResponse(http.StatusNoContent), nil
 }

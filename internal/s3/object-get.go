@@ -168,32 +168,54 @@ func (s *Service) openPlaintext(ctx context.Context, c Caller, b store.Bucket, o
 			clear(key)
 		}
 	}()
-	bid, err := blob.ParseID(o.BlobID)
-	if err != nil {
-		return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
-	}
-	br, err := s.blobs.Open(ctx, bid)
-	if errors.Is(err, blob.ErrNotFound) {
-		return nil, errBlobGone
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open blob: %w", err)
-	}
 	var pr io.Reader
-	if o.Parts == "" {
-		pr, err = sse.OpenRange(br, br.Size(), key, offset, length)
-	} else {
-		var parts []sse.Part
-		if err = json.Unmarshal([]byte(o.Parts), &parts); err == nil {
-			pr, err = sse.OpenMultipartRange(br, key, parts, offset, length)
+	var closer io.Closer
+	switch {
+	case o.BlobID == "" && o.Parts != "":
+		// A multipart object stored by reference: each part in its own blob.
+		parts, err := objectParts(o)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if err != nil {
-		br.Close()
-		return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
+		ps, err := s.openParts(ctx, o, parts, offset, length)
+		if err != nil {
+			return nil, err
+		}
+		if pr, err = sse.OpenMultipartRange(ps, key, parts, offset, length); err != nil {
+			ps.Close()
+			return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
+		}
+		closer = ps
+	default:
+		// One blob: a single-part object, or a multipart object whose
+		// parts were joined into one blob (before object_parts existed).
+		bid, err := blob.ParseID(o.BlobID)
+		if err != nil {
+			return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
+		}
+		br, err := s.blobs.Open(ctx, bid)
+		if errors.Is(err, blob.ErrNotFound) {
+			return nil, errBlobGone
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open blob: %w", err)
+		}
+		if o.Parts == "" {
+			pr, err = sse.OpenRange(br, br.Size(), key, offset, length)
+		} else {
+			var parts []sse.Part
+			if parts, err = objectParts(o); err == nil {
+				pr, err = sse.OpenMultipartRange(br, key, parts, offset, length)
+			}
+		}
+		if err != nil {
+			br.Close()
+			return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
+		}
+		closer = br
 	}
 	ok = true
-	return &plaintextBody{Reader: pr, blob: br, key: key}, nil
+	return &plaintextBody{Reader: pr, blob: closer, key: key}, nil
 }
 
 // partRange is the byte range of part n of o (GetObject and HeadObject
@@ -212,9 +234,9 @@ func partRange(o store.Object, n int) (*awsproto.ByteRange, int, error) {
 		}
 		return &awsproto.ByteRange{Start: 0, Length: o.Size, Size: o.Size}, 0, nil
 	}
-	var parts []sse.Part
-	if err := json.Unmarshal([]byte(o.Parts), &parts); err != nil {
-		return nil, 0, fmt.Errorf("object %s/%s: stored parts: %w", o.Bucket, o.Key, err)
+	parts, err := objectParts(o)
+	if err != nil {
+		return nil, 0, err
 	}
 	if n > len(parts) {
 		return nil, len(parts), notSatisfiable

@@ -78,7 +78,7 @@ func (s *Service) putObject(ctx context.Context, r *Request) (*Response, error) 
 	if alg != "" {
 		o.Checksum = string(alg) + ":" + hasher.Checksum()
 	}
-	var replaced string
+	var replaced []string
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if !conds.IsZero() {
 			old, err := tx.GetObject(ctx, r.Bucket, r.Key)
@@ -100,9 +100,7 @@ func (s *Service) putObject(ctx context.Context, r *Request) (*Response, error) 
 		}
 		return nil, err
 	}
-	if replaced != "" {
-		s.deleteBlob(ctx, replaced)
-	}
+	s.deleteBlobs(ctx, replaced)
 	resp := newResponse(http.StatusOK)
 	resp.Header.Set("ETag", o.ETag)
 	setSSEHeaders(resp.Header, o.Encryption)
@@ -186,6 +184,17 @@ func (s *Service) deleteBlob(ctx context.Context, id string) {
 	}
 	if err != nil && !errors.Is(err, blob.ErrNotFound) {
 		s.log.WarnContext(ctx, "deleting an unreferenced blob", "blob", id, "err", err)
+	}
+}
+
+// deleteBlobs deletes, best effort, the blobs of a replaced or deleted
+// object (or of an upload's parts) after the metadata no longer refers to
+// them; a blob left behind is an orphan for the collector.
+func (s *Service) deleteBlobs(ctx context.Context, ids []string) {
+	for _, id := range ids {
+		if id != "" {
+			s.deleteBlob(ctx, id)
+		}
 	}
 }
 

@@ -90,6 +90,12 @@ type Config struct {
 	// BucketKeyTTL is how long an S3 Bucket Key is reused (per principal);
 	// 0 means 5 minutes.
 	BucketKeyTTL time.Duration
+	// OrphanBlobAge is how old an unreferenced blob must be before
+	// RunMaintenanceLoop removes it; 0 means DefaultOrphanBlobAge.
+	OrphanBlobAge time.Duration
+	// GCInterval is how often RunMaintenanceLoop collects orphan blobs;
+	// 0 means DefaultGCInterval.
+	GCInterval time.Duration
 }
 
 // Service is the S3 service.
@@ -105,6 +111,8 @@ type Service struct {
 	// bucketKeys caches S3 Bucket Keys; calls counts KMS calls.
 	bucketKeys bucketKeyCache
 	calls      kmsCounters
+	// orphanAge and gcInterval drive RunMaintenanceLoop.
+	orphanAge, gcInterval time.Duration
 }
 
 // New returns a Service.
@@ -116,6 +124,13 @@ func New(cfg Config) *Service {
 	s.bucketKeys.ttl = cfg.BucketKeyTTL
 	if s.bucketKeys.ttl <= 0 {
 		s.bucketKeys.ttl = defaultBucketKeyTTL
+	}
+	s.orphanAge, s.gcInterval = cfg.OrphanBlobAge, cfg.GCInterval
+	if s.orphanAge <= 0 {
+		s.orphanAge = DefaultOrphanBlobAge
+	}
+	if s.gcInterval <= 0 {
+		s.gcInterval = DefaultGCInterval
 	}
 	if s.now == nil {
 		s.now = time.Now

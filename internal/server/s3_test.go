@@ -42,7 +42,7 @@ type s3Env struct {
 	kms     *kms.Client
 }
 
-func newS3Env(t *testing.T) *s3Env {
+func newS3Env(t testing.TB) *s3Env {
 	t.Helper()
 	dir := t.TempDir()
 	a, err := app.Open(context.Background(), app.Options{DataDir: dir, Dev: true})

@@ -46,9 +46,11 @@ type ObjectEncryption struct {
 
 // Object is the current version of an S3 object.
 type Object struct {
-	Bucket       string
-	Key          string
-	BlobID       string // the encrypted bytes in the blob store
+	Bucket string
+	Key    string
+	// BlobID names the encrypted bytes in the blob store; "" for a
+	// multipart object stored by reference to its parts' blobs (PartBlobs).
+	BlobID       string
 	Size         int64  // plaintext size
 	ETag         string // with quotes, as S3 returns it
 	LastModified time.Time
@@ -60,7 +62,11 @@ type Object struct {
 	Checksum string
 	// Parts lists the encrypted sizes of a multipart object's parts as a
 	// JSON array; "" for a single-part object.
-	Parts      string
+	Parts string
+	// PartBlobs are the blobs of a multipart object stored by reference,
+	// one per part in object order (BlobID is then ""); nil otherwise.
+	// GetObject fills it; the listings leave it nil.
+	PartBlobs  []string
 	Encryption ObjectEncryption
 }
 
@@ -120,6 +126,11 @@ type S3Reader interface {
 	ListUploads(ctx context.Context, bucket, prefix string, page Page) ([]Upload, error)
 	// ListParts lists an upload's parts with Number > afterPart.
 	ListParts(ctx context.Context, uploadID string, afterPart, limit int) ([]Part, error)
+
+	// BlobsInUse returns those of ids that an object, an object's part
+	// (PartBlobs) or an upload's part refers to, in no particular order.
+	// The orphan blob collector keeps these.
+	BlobsInUse(ctx context.Context, ids []string) ([]string, error)
 }
 
 // S3Tx is the write side of the S3 tables.
@@ -131,12 +142,14 @@ type S3Tx interface {
 	// DeleteBucket removes a bucket; ErrNotFound. The caller checks emptiness.
 	DeleteBucket(ctx context.Context, name string) error
 
-	// PutObject inserts or replaces an object, returning the replaced
-	// object's BlobID ("" if none) so the caller can delete its bytes;
+	// PutObject inserts or replaces an object (with its PartBlobs),
+	// returning the replaced object's blobs (its BlobID or PartBlobs,
+	// none if there was no object) so the caller can delete its bytes;
 	// ErrNotFound if the bucket does not exist.
-	PutObject(ctx context.Context, o Object) (replacedBlob string, err error)
-	// DeleteObject removes an object, returning its BlobID; ErrNotFound.
-	DeleteObject(ctx context.Context, bucket, key string) (blobID string, err error)
+	PutObject(ctx context.Context, o Object) (replacedBlobs []string, err error)
+	// DeleteObject removes an object, returning its blobs (BlobID or
+	// PartBlobs); ErrNotFound.
+	DeleteObject(ctx context.Context, bucket, key string) (blobIDs []string, err error)
 
 	// CreateUpload inserts an upload; ErrExists if its id is taken (in
 	// any bucket), ErrNotFound if the bucket does not exist.

@@ -44,7 +44,30 @@ func (r reader) GetObject(ctx context.Context, bucket, key string) (store.Object
 		return store.Object{}, noRows(err, "get object %s/%s", bucket, key)
 	}
 	s.Finish(&o)
+	if o.BlobID == "" {
+		parts, err := list(ctx, r, sqlObjectPartBlobs, "get object "+bucket+"/"+key+" parts", scanString, bucket, key)
+		if err != nil {
+			return store.Object{}, err
+		}
+		if len(parts) > 0 {
+			o.PartBlobs = parts
+		}
+	}
 	return o, nil
+}
+
+// BlobsInUse implements store.S3Reader (one query for all ids).
+func (r reader) BlobsInUse(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return list(ctx, r, sqlBlobsInUse, "blobs in use", scanString, ids)
+}
+
+func scanString(sc sqlstore.Scanner) (string, error) {
+	var s string
+	err := sc.Scan(&s)
+	return s, err
 }
 
 // prefixed runs the prefix listing sql (or sqlTo when prefix has no end).

@@ -27,6 +27,11 @@ const (
 		WHERE bucket = $1 AND key > $2 AND key >= $3 ORDER BY key, initiated, upload_id LIMIT $4`
 	sqlListParts = `SELECT ` + sqlstore.PartCols + ` FROM parts
 		WHERE upload_id = $1 AND number > $2 ORDER BY number LIMIT $3`
+	sqlObjectPartBlobs = `SELECT blob_id FROM object_parts WHERE bucket = $1 AND key = $2 ORDER BY seq`
+	sqlBlobsInUse      = `SELECT id FROM unnest($1::text[]) AS t(id) WHERE
+		EXISTS (SELECT 1 FROM objects WHERE blob_id = t.id)
+		OR EXISTS (SELECT 1 FROM object_parts WHERE blob_id = t.id)
+		OR EXISTS (SELECT 1 FROM parts WHERE blob_id = t.id)`
 )
 
 // Writes. PutObject and PutPart return the replaced row's blob_id: a
@@ -49,7 +54,11 @@ const (
 			customer_key_md5 = excluded.customer_key_md5)
 		SELECT blob_id FROM old`
 	sqlDeleteObject = `DELETE FROM objects WHERE bucket = $1 AND key = $2 RETURNING blob_id`
-	sqlCreateUpload = `INSERT INTO uploads (` + sqlstore.UploadCols + `)
+	// sqlPutObjectParts inserts the parts $3 of object $1/$2 in order.
+	sqlPutObjectParts = `INSERT INTO object_parts (bucket, key, seq, blob_id)
+		SELECT $1, $2, t.ord - 1, t.id FROM unnest($3::text[]) WITH ORDINALITY AS t(id, ord)`
+	sqlDeleteObjectParts = `DELETE FROM object_parts WHERE bucket = $1 AND key = $2 RETURNING blob_id`
+	sqlCreateUpload      = `INSERT INTO uploads (` + sqlstore.UploadCols + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`
 	sqlPutPart = `WITH old AS (SELECT blob_id FROM parts WHERE upload_id = $1 AND number = $2),
 		put AS (INSERT INTO parts (` + sqlstore.PartCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -69,20 +69,42 @@ func (t *tx) DeleteBucket(ctx context.Context, name string) error {
 
 // PutObject implements store.S3Tx; store.ErrNotFound if the bucket does
 // not exist.
-func (t *tx) PutObject(ctx context.Context, o store.Object) (string, error) {
+func (t *tx) PutObject(ctx context.Context, o store.Object) ([]string, error) {
 	op := fmt.Sprintf("put object %s/%s", o.Bucket, o.Key)
 	if err := t.need(ctx, op, "bucket "+o.Bucket, sqlBucketExists, o.Bucket); err != nil {
-		return "", err
+		return nil, err
+	}
+	oldParts, err := t.queryNames(ctx, sqlDeleteObjectParts, o.Bucket, o.Key)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	var buf [18]any
 	args := sqlstore.EncArgs(append(buf[:0], o.Bucket, o.Key, o.BlobID, o.Size, o.ETag, ts(o.LastModified),
 		o.ContentType, o.Metadata, o.Checksum, o.Parts), &o.Encryption)
-	return t.replaced(ctx, op, sqlPutObject, args...)
+	old, err := t.replaced(ctx, op, sqlPutObject, args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.PartBlobs) > 0 {
+		if _, err := t.exec(ctx, sqlPutObjectParts, o.Bucket, o.Key, o.PartBlobs); err != nil {
+			return nil, fmt.Errorf("postgres: %s: parts: %w", op, err)
+		}
+	}
+	return sqlstore.Blobs(old, oldParts), nil
 }
 
 // DeleteObject implements store.S3Tx.
-func (t *tx) DeleteObject(ctx context.Context, bucket, key string) (string, error) {
-	return t.writeReturning(ctx, fmt.Sprintf("delete object %s/%s", bucket, key), sqlDeleteObject, bucket, key)
+func (t *tx) DeleteObject(ctx context.Context, bucket, key string) ([]string, error) {
+	op := fmt.Sprintf("delete object %s/%s", bucket, key)
+	id, err := t.writeReturning(ctx, op, sqlDeleteObject, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := t.queryNames(ctx, sqlDeleteObjectParts, bucket, key)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	return sqlstore.Blobs(id, parts), nil
 }
 
 // CreateUpload implements store.S3Tx; store.ErrNotFound if the bucket does

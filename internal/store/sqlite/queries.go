@@ -69,6 +69,8 @@ const (
 	qListParts
 	qPartBlob
 	qObjectBlob
+	qObjectPartBlobs
+	qBlobInUse
 
 	qCreateAccount
 	qPutAccessKey
@@ -118,6 +120,8 @@ const (
 	qDeleteBucket
 	qPutObject
 	qDeleteObject
+	qPutObjectPart
+	qDeleteObjectParts
 	qCreateUpload
 	qPutPart
 	qDeleteParts
@@ -226,8 +230,12 @@ var queries = [numStmts]string{
 		WHERE bucket = ?1 AND key > ?2 AND key >= ?3 ORDER BY key, initiated, upload_id LIMIT ?5`,
 	qListParts: `SELECT ` + sqlstore.PartCols + ` FROM parts
 		WHERE upload_id = ? AND number > ? ORDER BY number LIMIT ?`,
-	qPartBlob:   `SELECT blob_id FROM parts WHERE upload_id = ? AND number = ?`,
-	qObjectBlob: `SELECT blob_id FROM objects WHERE bucket = ? AND key = ?`,
+	qPartBlob:        `SELECT blob_id FROM parts WHERE upload_id = ? AND number = ?`,
+	qObjectBlob:      `SELECT blob_id FROM objects WHERE bucket = ? AND key = ?`,
+	qObjectPartBlobs: `SELECT blob_id FROM object_parts WHERE bucket = ? AND key = ? ORDER BY seq`,
+	qBlobInUse: `SELECT EXISTS (SELECT 1 FROM objects WHERE blob_id = ?1)
+		OR EXISTS (SELECT 1 FROM object_parts WHERE blob_id = ?1)
+		OR EXISTS (SELECT 1 FROM parts WHERE blob_id = ?1)`,
 
 	qCreateAccount: `INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
 	qPutAccessKey: `INSERT INTO access_keys (` + sqlstore.AccessKeyCols + `)
@@ -323,7 +331,9 @@ var queries = [numStmts]string{
 			encrypted_data_key = excluded.encrypted_data_key, bucket_key = excluded.bucket_key,
 			sealed_key = excluded.sealed_key, customer_key_check = excluded.customer_key_check,
 			customer_key_md5 = excluded.customer_key_md5`,
-	qDeleteObject: `DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING blob_id`,
+	qDeleteObject:      `DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING blob_id`,
+	qPutObjectPart:     `INSERT INTO object_parts (bucket, key, seq, blob_id) VALUES (?, ?, ?, ?)`,
+	qDeleteObjectParts: `DELETE FROM object_parts WHERE bucket = ? AND key = ? RETURNING blob_id`,
 	qCreateUpload: `INSERT INTO uploads (` + sqlstore.UploadCols + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	qPutPart: `INSERT INTO parts (` + sqlstore.PartCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -46,7 +46,31 @@ func (r reader) GetObject(ctx context.Context, bucket, key string) (store.Object
 		return store.Object{}, noRows(err, "get object %s/%s", bucket, key)
 	}
 	s.Finish(&o)
+	if o.BlobID == "" {
+		parts, err := list(ctx, r, qObjectPartBlobs, "get object "+bucket+"/"+key+" parts", scanString, bucket, key)
+		if err != nil {
+			return store.Object{}, err
+		}
+		if len(parts) > 0 {
+			o.PartBlobs = parts
+		}
+	}
 	return o, nil
+}
+
+// BlobsInUse implements store.S3Reader.
+func (r reader) BlobsInUse(ctx context.Context, ids []string) ([]string, error) {
+	var used []string
+	for _, id := range ids {
+		var in bool
+		if err := r.row(ctx, qBlobInUse, id).Scan(&in); err != nil {
+			return nil, fmt.Errorf("sqlite: blobs in use: %w", err)
+		}
+		if in {
+			used = append(used, id)
+		}
+	}
+	return used, nil
 }
 
 // prefixed runs the prefix listing id (or idTo when prefix has no end).

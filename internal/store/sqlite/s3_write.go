@@ -56,27 +56,45 @@ func (t *tx) DeleteBucket(ctx context.Context, name string) error {
 
 // PutObject implements store.S3Tx; store.ErrNotFound if the bucket does
 // not exist.
-func (t *tx) PutObject(ctx context.Context, o store.Object) (string, error) {
+func (t *tx) PutObject(ctx context.Context, o store.Object) ([]string, error) {
 	op := fmt.Sprintf("put object %s/%s", o.Bucket, o.Key)
 	if err := t.need(ctx, op, "bucket "+o.Bucket, qBucketExists, o.Bucket); err != nil {
-		return "", err
+		return nil, err
 	}
 	old, err := t.blobOf(ctx, qObjectBlob, o.Bucket, o.Key)
 	if err != nil {
-		return "", fmt.Errorf("sqlite: %s: %w", op, err)
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	oldParts, err := t.queryNames(ctx, qDeleteObjectParts, o.Bucket, o.Key)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	var buf [18]any
 	args := sqlstore.EncArgs(append(buf[:0], o.Bucket, o.Key, o.BlobID, o.Size, o.ETag, micros(o.LastModified),
 		o.ContentType, o.Metadata, o.Checksum, o.Parts), &o.Encryption)
 	if _, err := t.exec(ctx, qPutObject, args...); err != nil {
-		return "", fmt.Errorf("sqlite: %s: %w", op, err)
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
-	return old, nil
+	for i, id := range o.PartBlobs {
+		if _, err := t.exec(ctx, qPutObjectPart, o.Bucket, o.Key, int64(i), id); err != nil {
+			return nil, fmt.Errorf("sqlite: %s: part %d: %w", op, i, err)
+		}
+	}
+	return sqlstore.Blobs(old, oldParts), nil
 }
 
 // DeleteObject implements store.S3Tx.
-func (t *tx) DeleteObject(ctx context.Context, bucket, key string) (string, error) {
-	return t.writeReturning(ctx, fmt.Sprintf("delete object %s/%s", bucket, key), qDeleteObject, bucket, key)
+func (t *tx) DeleteObject(ctx context.Context, bucket, key string) ([]string, error) {
+	op := fmt.Sprintf("delete object %s/%s", bucket, key)
+	id, err := t.writeReturning(ctx, op, qDeleteObject, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := t.queryNames(ctx, qDeleteObjectParts, bucket, key)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return sqlstore.Blobs(id, parts), nil
 }
 
 // CreateUpload implements store.S3Tx; store.ErrNotFound if the bucket does

@@ -111,6 +111,15 @@ func (Decoder[T, PT]) Part(sc Scanner) (store.Part, error) {
 	return p, nil
 }
 
+// Blobs returns the blobs of an object row: id unless "", then parts.
+func Blobs(id string, parts []string) []string {
+	var out []string
+	if id != "" {
+		out = append(out, id)
+	}
+	return append(out, parts...)
+}
+
 // PrefixEnd returns the least string that sorts, in byte order, after
 // every string starting with prefix, so that "key >= prefix AND key < end"
 // selects exactly the keys starting with prefix; ok is false when there is

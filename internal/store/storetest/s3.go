@@ -30,6 +30,9 @@ var s3Tests = []struct {
 	{"Uploads", testUploads},
 	{"ListUploads", testListUploads},
 	{"PartsLifecycle", testPartsLifecycle},
+	{"ObjectPartBlobs", testObjectPartBlobs},
+	{"BlobsInUse", testBlobsInUse},
+	{"CompleteUploadAtomic", testCompleteUploadAtomic},
 	{"CountObjects", testCountObjects},
 	{"S3Watch", testS3Watch},
 	{"S3Atomicity", testS3Atomicity},
@@ -69,7 +72,7 @@ func putObjects(t *testing.T, s store.Store, os ...store.Object) {
 			if err != nil {
 				return err
 			}
-			if old != "" {
+			if len(old) != 0 {
 				t.Errorf("PutObject %s replaced %q", o.Key, old)
 			}
 		}
@@ -215,13 +218,13 @@ func testObjects(t *testing.T, open func(t *testing.T) store.Store) {
 
 	// Replacing returns the old blob, and replaces every field.
 	repl := newObject("b", "dir/file.txt", "blob3")
-	var old string
+	var old []string
 	update(t, s, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		old, err = tx.PutObject(ctx, repl)
 		return err
 	})
-	if old != "blob1" {
+	if len(old) != 1 || old[0] != "blob1" {
 		t.Errorf("PutObject replaced %q, want blob1", old)
 	}
 	got, err = s.GetObject(ctx, "b", "dir/file.txt")
@@ -230,13 +233,13 @@ func testObjects(t *testing.T, open func(t *testing.T) store.Store) {
 	// The same key in another bucket is another object.
 	putObjects(t, s, newObject("c", "dir/file.txt", "blob4"))
 
-	var deleted string
+	var deleted []string
 	update(t, s, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		deleted, err = tx.DeleteObject(ctx, "b", "dir/file.txt")
 		return err
 	})
-	if deleted != "blob3" {
+	if len(deleted) != 1 || deleted[0] != "blob3" {
 		t.Errorf("DeleteObject returned %q, want blob3", deleted)
 	}
 	_, err = s.GetObject(ctx, "b", "dir/file.txt")
@@ -704,4 +707,167 @@ func testS3ContinueAfterError(t *testing.T, open func(t *testing.T) store.Store)
 	})
 	_, err := s.GetObject(ctx, "b", "k")
 	ok(t, "GetObject", err)
+}
+
+// testObjectPartBlobs: a multipart object stored by reference keeps its
+// parts' blobs in order; replacing or deleting it returns them all.
+func testObjectPartBlobs(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	createBuckets(t, s, newBucket(acct1, "b"))
+	mp := newObject("b", "mp", "")
+	mp.Parts = `[{"Number":1,"EncryptedSize":10},{"Number":2,"EncryptedSize":10},{"Number":3,"EncryptedSize":10}]`
+	mp.PartBlobs = []string{"pc", "pa", "pb"} // object order, not sorted
+	putObjects(t, s, mp)
+	got, err := s.GetObject(ctx, "b", "mp")
+	ok(t, "GetObject multipart", err)
+	checkObject(t, got, mp)
+
+	replace := func(o store.Object) []string {
+		t.Helper()
+		var old []string
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			old, err = tx.PutObject(ctx, o)
+			return err
+		})
+		sort.Strings(old)
+		return old
+	}
+	// Multipart replaced by multipart: the old parts are returned, the new
+	// ones kept.
+	mp2 := mp
+	mp2.PartBlobs = []string{"q1", "q2", "q3"}
+	checkNames(t, "PutObject over multipart", replace(mp2), "pa", "pb", "pc")
+	got, err = s.GetObject(ctx, "b", "mp")
+	ok(t, "GetObject replaced multipart", err)
+	checkObject(t, got, mp2)
+	// Single blob over multipart, then multipart over single blob.
+	checkNames(t, "PutObject single over multipart", replace(newObject("b", "mp", "single")), "q1", "q2", "q3")
+	got, err = s.GetObject(ctx, "b", "mp")
+	ok(t, "GetObject single", err)
+	if got.PartBlobs != nil {
+		t.Errorf("single-blob object has PartBlobs %q", got.PartBlobs)
+	}
+	checkNames(t, "PutObject multipart over single", replace(mp), "single")
+
+	// Listings leave PartBlobs nil.
+	os, err := s.ListObjects(ctx, "b", "", store.Page{})
+	ok(t, "ListObjects", err)
+	if len(os) != 1 || os[0].PartBlobs != nil {
+		t.Errorf("ListObjects = %+v, want one object without PartBlobs", os)
+	}
+
+	var deleted []string
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		deleted, err = tx.DeleteObject(ctx, "b", "mp")
+		return err
+	})
+	sort.Strings(deleted)
+	checkNames(t, "DeleteObject multipart", deleted, "pa", "pb", "pc")
+	// A new object under the key starts without parts.
+	putObjects(t, s, newObject("b", "mp", "fresh"))
+	got, err = s.GetObject(ctx, "b", "mp")
+	ok(t, "GetObject fresh", err)
+	checkObject(t, got, newObject("b", "mp", "fresh"))
+}
+
+// testBlobsInUse: objects, object parts and upload parts keep their blobs.
+func testBlobsInUse(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	createBuckets(t, s, newBucket(acct1, "b"))
+	mp := newObject("b", "mp", "")
+	mp.Parts = `[{"Number":1,"EncryptedSize":10}]`
+	mp.PartBlobs = []string{"objpart"}
+	putObjects(t, s, newObject("b", "single", "obj"), mp)
+	createUploads(t, s, newUpload("b", "k", "up", 0))
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.PutPart(ctx, store.Part{UploadID: "up", Number: 1, BlobID: "uppart", ETag: `"x"`})
+		return err
+	})
+	for _, tc := range []struct {
+		name string
+		ids  []string
+		want []string
+	}{
+		{"none", nil, nil},
+		{"orphans", []string{"o1", "o2"}, nil},
+		{"all kinds", []string{"obj", "o1", "objpart", "uppart"}, []string{"obj", "objpart", "uppart"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.BlobsInUse(ctx, tc.ids)
+			ok(t, "BlobsInUse", err)
+			sort.Strings(got)
+			if got == nil {
+				got = []string{}
+			}
+			checkNames(t, "BlobsInUse", got, tc.want...)
+		})
+	}
+}
+
+// testCompleteUploadAtomic: CompleteMultipartUpload's transaction
+// (DeleteUpload, then PutObject with the parts' blobs over an existing
+// object) rolled back, as by a crash before the commit, leaves the upload
+// with every part and the old object; committed, the object with its part
+// blobs and no upload.
+func testCompleteUploadAtomic(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	createBuckets(t, s, newBucket(acct1, "b"))
+	putObjects(t, s, newObject("b", "k", "old"))
+	createUploads(t, s, newUpload("b", "k", "up", 0))
+	for n, blob := range []string{"p1", "p2", "p3"} {
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.PutPart(ctx, store.Part{UploadID: "up", Number: n + 1, BlobID: blob, ETag: `"e"`})
+			return err
+		})
+	}
+	mp := newObject("b", "k", "")
+	mp.Parts = `[{"Number":1,"EncryptedSize":10},{"Number":3,"EncryptedSize":10}]`
+	mp.PartBlobs = []string{"p1", "p3"}
+	complete := func(fail bool) ([]string, []string, error) {
+		var released, replaced []string
+		err := s.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			if released, err = tx.DeleteUpload(ctx, "b", "up"); err != nil {
+				return err
+			}
+			if replaced, err = tx.PutObject(ctx, mp); err != nil {
+				return err
+			}
+			if fail {
+				return errRollback
+			}
+			return nil
+		})
+		return released, replaced, err
+	}
+	_, _, err := complete(true)
+	wantErr(t, "rolled back completion", err, errRollback)
+	parts, err := s.ListParts(ctx, "up", 0, 0)
+	ok(t, "ListParts after rollback", err)
+	checkNames(t, "parts after rollback", names(parts, func(p store.Part) string { return p.BlobID }), "p1", "p2", "p3")
+	got, err := s.GetObject(ctx, "b", "k")
+	ok(t, "GetObject after rollback", err)
+	checkObject(t, got, newObject("b", "k", "old"))
+	if used, err := s.BlobsInUse(ctx, []string{"p1", "p2", "p3", "old"}); err != nil || len(used) != 4 {
+		t.Errorf("BlobsInUse after rollback = %q, %v; want all four", used, err)
+	}
+
+	released, replaced, err := complete(false)
+	ok(t, "completion", err)
+	checkNames(t, "released part blobs", released, "p1", "p2", "p3")
+	checkNames(t, "replaced object blobs", replaced, "old")
+	got, err = s.GetObject(ctx, "b", "k")
+	ok(t, "GetObject after completion", err)
+	checkObject(t, got, mp)
+	_, err = s.GetUpload(ctx, "b", "up")
+	wantErr(t, "GetUpload after completion", err, store.ErrNotFound)
+	used, err := s.BlobsInUse(ctx, []string{"p1", "p2", "p3", "old"})
+	ok(t, "BlobsInUse after completion", err)
+	sort.Strings(used)
+	checkNames(t, "BlobsInUse after completion", used, "p1", "p3")
 }

@@ -42,6 +42,9 @@ type Principal struct {
 	UserName string
 	// RoleName and SessionName name the role and session (TypeAssumedRole only).
 	RoleName, SessionName string
+	// RolePath is the path of the session's role ("/" when it has none;
+	// TypeAssumedRole only).
+	RolePath string
 }
 
 // The values of Principal.Type (the aws:PrincipalType condition key).
@@ -54,12 +57,18 @@ const (
 // IsRoot reports whether p is its account's root user.
 func (p Principal) IsRoot() bool { return p.Type == TypeAccount }
 
-// RoleARN is the ARN of the role an assumed-role principal acts as, "" otherwise.
+// RoleARN is the ARN of the role an assumed-role principal acts as, path
+// included (arn:aws:iam::ACCOUNT:role/PATH/NAME), "" otherwise: what a
+// policy naming the role, and aws:PrincipalArn, match.
 func (p Principal) RoleARN() string {
 	if p.Type != TypeAssumedRole {
 		return ""
 	}
-	return "arn:aws:iam::" + p.Account + ":role/" + p.RoleName
+	path := p.RolePath
+	if path == "" {
+		path = "/"
+	}
+	return roleARN(p.Account, path, p.RoleName)
 }
 
 // secretAAD binds a wrapped secret access key to its id.
@@ -172,8 +181,21 @@ func (c *Credentials) Credential(ctx context.Context, accessKeyID string) (Crede
 			return Credential{}, fmt.Errorf("iam: unwrap session token of %s: %w", accessKeyID, err)
 		}
 	}
+	p := principalOf(k)
+	if p.RoleName != "" {
+		// A role's path is fixed at creation; a deleted role keeps the
+		// path-less ARN (its sessions then match no policy of a new role
+		// with another path).
+		path := "/"
+		if role, err := c.store.GetRole(ctx, k.Account, k.RoleName); err == nil {
+			path = role.Path
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return Credential{}, fmt.Errorf("iam: role of access key %s: %w", accessKeyID, err)
+		}
+		p.RolePath = path
+	}
 	cred = Credential{AccessKeyID: accessKeyID, Secret: secret, SessionToken: string(token), Expiration: k.Expiration,
-		Principal: principalOf(k)}
+		Principal: p}
 	c.mu.Lock()
 	if c.gen == gen {
 		c.cache[accessKeyID] = cred

@@ -98,9 +98,7 @@ func kmsCaller(r *http.Request, res sigv4.Result) kms.Caller {
 	p, _ := res.Credential.Principal.(iam.Principal)
 	c := kms.Caller{Account: p.Account, Region: res.Region, PrincipalARN: p.ARN, UserID: p.UserID, AccessKeyID: res.AccessKeyID,
 		PrincipalType: p.Type, UserName: p.UserName, SecureTransport: r.TLS != nil}
-	if p.RoleName != "" {
-		c.RoleARN = "arn:aws:iam::" + p.Account + ":role/" + p.RoleName
-	}
+	c.RoleARN = p.RoleARN()
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	}

@@ -147,9 +147,7 @@ func s3Caller(r *http.Request, res sigv4.Result) s3.Caller {
 	p, _ := res.Credential.Principal.(iam.Principal)
 	c := s3.Caller{Account: p.Account, Region: res.Region, PrincipalARN: p.ARN, UserID: p.UserID, AccessKeyID: res.AccessKeyID,
 		PrincipalType: p.Type, UserName: p.UserName, SecureTransport: r.TLS != nil}
-	if p.RoleName != "" {
-		c.RoleARN = "arn:aws:iam::" + p.Account + ":role/" + p.RoleName
-	}
+	c.RoleARN = p.RoleARN()
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		c.SourceIP = host
 	}

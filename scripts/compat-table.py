@@ -33,7 +33,7 @@ SUPPORTED = {
         "CreateGroup", "CreatePolicy", "CreateRole", "CreateUser", "DeleteAccessKey", "DeleteGroup",
         "DeleteGroupPolicy", "DeletePolicy", "DeleteRole", "DeleteRolePolicy", "DeleteUser", "DeleteUserPolicy",
         "DetachGroupPolicy", "DetachRolePolicy", "DetachUserPolicy", "GetGroup", "GetGroupPolicy", "GetPolicy",
-        "GetPolicyVersion", "GetRole", "GetRolePolicy", "GetUser", "GetUserPolicy", "ListAccessKeys",
+        "GetPolicyVersion", "CreatePolicyVersion", "DeletePolicyVersion", "SetDefaultPolicyVersion", "ListPolicyVersions", "GetRole", "GetRolePolicy", "GetUser", "GetUserPolicy", "ListAccessKeys",
         "ListAttachedGroupPolicies", "ListAttachedRolePolicies", "ListAttachedUserPolicies", "ListGroupPolicies",
         "ListGroups", "ListGroupsForUser", "ListPolicies", "ListRolePolicies", "ListRoles", "ListUserPolicies",
         "ListUsers", "PutGroupPolicy", "PutRolePolicy", "PutUserPolicy", "RemoveUserFromGroup", "TagRole",

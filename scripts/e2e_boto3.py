@@ -393,5 +393,112 @@ def _():
     expect_error(lambda: s3.head_bucket(Bucket=bucket), status=404)
 
 
+# ------------------------------------------- KMS asymmetric and HMAC keys
+# Checked against the `cryptography` package where it is installed.
+
+try:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+except ImportError:  # the checks below then use KMS's own Verify only
+    serialization = None
+
+
+@check("kms sign (ECC_NIST_P256, ECDSA_SHA_256) verifies in Coffer and locally")
+def _():
+    kid = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    msg = b"boto3 says hello"
+    sig = kms.sign(KeyId=kid, Message=msg, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    ok = kms.verify(KeyId=kid, Message=msg, MessageType="RAW", Signature=sig, SigningAlgorithm="ECDSA_SHA_256")
+    expect(ok["SignatureValid"] is True, f"verify {ok}")
+    expect_error(lambda: kms.verify(KeyId=kid, Message=msg + b"!", MessageType="RAW", Signature=sig,
+                                    SigningAlgorithm="ECDSA_SHA_256"), code="KMSInvalidSignatureException")
+    if serialization is not None:
+        der = kms.get_public_key(KeyId=kid)["PublicKey"]
+        serialization.load_der_public_key(der).verify(sig, msg, ec.ECDSA(hashes.SHA256()))
+    expect_error(lambda: kms.encrypt(KeyId=kid, Plaintext=b"x"), code="InvalidKeyUsageException")
+
+
+@check("kms RSA_2048 OAEP: encrypted locally with the public key, decrypted in Coffer")
+def _():
+    kid = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+    if serialization is not None:
+        pub = serialization.load_der_public_key(kms.get_public_key(KeyId=kid)["PublicKey"])
+        ct = pub.encrypt(plaintext, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
+    else:
+        ct = kms.encrypt(KeyId=kid, Plaintext=plaintext, EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
+    out = kms.decrypt(KeyId=kid, CiphertextBlob=ct, EncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    expect(out["Plaintext"] == plaintext, "RSA OAEP round trip differs")
+
+
+@check("kms generate_mac / verify_mac (HMAC_256)")
+def _():
+    kid = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+    mac = kms.generate_mac(KeyId=kid, Message=b"m", MacAlgorithm="HMAC_SHA_256")["Mac"]
+    expect(len(mac) == 32, f"{len(mac)}-byte MAC")
+    expect(kms.verify_mac(KeyId=kid, Message=b"m", Mac=mac, MacAlgorithm="HMAC_SHA_256")["MacValid"] is True, "verify_mac")
+    expect_error(lambda: kms.verify_mac(KeyId=kid, Message=b"n", Mac=mac, MacAlgorithm="HMAC_SHA_256"),
+                 code="KMSInvalidMacException")
+
+
+@check("kms generate_data_key_pair (ECC_NIST_P256): the private key decrypts and matches the public key")
+def _():
+    kid = state.get("key_id") or kms.create_key()["KeyMetadata"]["KeyId"]
+    r = kms.generate_data_key_pair(KeyId=kid, KeyPairSpec="ECC_NIST_P256")
+    again = kms.decrypt(CiphertextBlob=r["PrivateKeyCiphertextBlob"])["Plaintext"]
+    expect(again == r["PrivateKeyPlaintext"], "PrivateKeyCiphertextBlob does not decrypt to PrivateKeyPlaintext")
+    if serialization is not None:
+        priv = serialization.load_der_private_key(r["PrivateKeyPlaintext"], password=None)
+        pub = priv.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        expect(pub == r["PublicKey"], "public key does not match the private key")
+
+
+# ------------------------------------------- S3 copies and bucket policies
+
+bucket2 = f"e2e-boto3-copy-{suffix}"
+
+
+@check("s3 copy_object changes an object's encryption (SSE-S3 → SSE-KMS)")
+def _():
+    s3.create_bucket(Bucket=bucket2)
+    s3.put_object(Bucket=bucket2, Key="src", Body=plaintext)
+    r = s3.copy_object(Bucket=bucket2, Key="dst", CopySource={"Bucket": bucket2, "Key": "src"},
+                       ServerSideEncryption="aws:kms", SSEKMSKeyId=alias)
+    expect(r["ServerSideEncryption"] == "aws:kms", f"copy answered {r.get('ServerSideEncryption')}")
+    h = s3.head_object(Bucket=bucket2, Key="dst")
+    expect(h["ServerSideEncryption"] == "aws:kms", f"head {h.get('ServerSideEncryption')}")
+    expect(s3.get_object(Bucket=bucket2, Key="dst")["Body"].read() == plaintext, "copy differs")
+    expect_error(lambda: s3.copy_object(Bucket=bucket2, Key="dst2", CopySource={"Bucket": bucket2, "Key": "missing"}),
+                 code="NoSuchKey", status=404)
+
+
+@check("s3 managed copy of 12 MiB (multipart: upload_part_copy)")
+def _():
+    data = os.urandom(12 * 1024 * 1024)
+    tc = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024, max_concurrency=3)
+    s3.upload_fileobj(io.BytesIO(data), bucket2, "big", Config=tc)
+    s3.copy({"Bucket": bucket2, "Key": "big"}, bucket2, "big-copy", Config=tc)
+    h = s3.head_object(Bucket=bucket2, Key="big-copy")
+    expect(h["ContentLength"] == len(data) and h["ETag"].strip('"').endswith("-3"), f"head {h['ContentLength']} {h['ETag']}")
+    expect(s3.get_object(Bucket=bucket2, Key="big-copy", Range="bytes=-100")["Body"].read() == data[-100:], "copied tail differs")
+
+
+@check("s3 bucket policy: deny PutObject unless aws:kms")
+def _():
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyUnlessKMS", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket2}/*",
+        "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}}]})
+    s3.put_bucket_policy(Bucket=bucket2, Policy=policy)
+    expect(json.loads(s3.get_bucket_policy(Bucket=bucket2)["Policy"])["Statement"][0]["Sid"] == "DenyUnlessKMS", "get_bucket_policy")
+    expect_error(lambda: s3.put_object(Bucket=bucket2, Key="plain", Body=b"x"), code="AccessDenied", status=403)
+    s3.put_object(Bucket=bucket2, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")
+    s3.delete_bucket_policy(Bucket=bucket2)
+    expect_error(lambda: s3.get_bucket_policy(Bucket=bucket2), code="NoSuchBucketPolicy", status=404)
+    s3.put_object(Bucket=bucket2, Key="plain", Body=b"x")
+    keys = [o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket2) for o in p.get("Contents", [])]
+    s3.delete_objects(Bucket=bucket2, Delete={"Objects": [{"Key": k} for k in keys]})
+    s3.delete_bucket(Bucket=bucket2)
+
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -39,7 +39,7 @@ SUPPORTED = {
         "ListUsers", "PutGroupPolicy", "PutRolePolicy", "PutUserPolicy", "RemoveUserFromGroup", "TagRole",
         "TagUser", "UpdateAccessKey", "UpdateAssumeRolePolicy",
     },
-    "sts": {"AssumeRole", "GetCallerIdentity"},
+    "sts": {"AssumeRole", "GetCallerIdentity", "GetSessionToken"},
 }
 NOTES = {
     "kms": {

@@ -72,4 +72,5 @@ type QueryTime = awsproto.QueryTime
 
 func (s *Service) addSTSOperations(ops map[string]Operation) {
 	ops["AssumeRole"] = bind(s.AssumeRole)
+	ops["GetSessionToken"] = bind(s.GetSessionToken)
 }

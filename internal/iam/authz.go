@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coffer-kms/coffer/internal/store"
@@ -18,6 +19,9 @@ func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 // do everything in its account; IAM users and assumed roles need an
 // identity policy that allows the action, and no explicit Deny.
 func (s *Service) authorize(ctx context.Context, c Caller, action, resource string) error {
+	if c.userSession() && strings.HasPrefix(action, "iam:") {
+		return errAccessDenied(c, action, resource, "credentials from GetSessionToken cannot call IAM operations without MFA, which this server does not support")
+	}
 	if c.IsRoot() {
 		return nil
 	}

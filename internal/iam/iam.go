@@ -182,6 +182,14 @@ func (c *Credentials) Credential(ctx context.Context, accessKeyID string) (Crede
 		}
 	}
 	p := principalOf(k)
+	if p.UserName != "" && !k.Expiration.IsZero() {
+		// A GetSessionToken session ends with its user.
+		if _, err := c.store.GetUser(ctx, k.Account, p.UserName); errors.Is(err, store.ErrNotFound) {
+			return Credential{}, fmt.Errorf("iam: access key %s: user %s was deleted: %w", accessKeyID, p.UserName, ErrUnknownAccessKey)
+		} else if err != nil {
+			return Credential{}, fmt.Errorf("iam: user of access key %s: %w", accessKeyID, err)
+		}
+	}
 	if p.RoleName != "" {
 		// A role's path is fixed at creation; a deleted role keeps the
 		// path-less ARN (its sessions then match no policy of a new role

@@ -249,7 +249,7 @@ var queries = [numStmts]string{
 		next_rotation = ?, current_version = ?, on_demand_rotations = ?, attrs = ?,
 		material_expires = ?
 		WHERE ` + keyRefWhere,
-	qDeleteKey: `DELETE FROM keys WHERE ` + keyRefWhere,
+	qDeleteKey:       `DELETE FROM keys WHERE ` + keyRefWhere,
 	qDeleteMaterials: `DELETE FROM key_materials WHERE ` + keyRefWhere,
 	qAddMaterial: `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,

@@ -19,6 +19,7 @@ SUPPORTED = {
         "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
         "Sign", "Verify", "GetPublicKey", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
         "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GetKeyLastUsage",
+        "GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial",
     },
     "s3": {
         "AbortMultipartUpload", "CompleteMultipartUpload", "CreateBucket", "CreateMultipartUpload",
@@ -43,7 +44,10 @@ SUPPORTED = {
 }
 NOTES = {
     "kms": {
-        "CreateKey": "every KeySpec/KeyUsage pair but SM2 (docs/key-specs.md); origin AWS_KMS only; EXTERNAL origin, multi-Region keys and SM2 answer UnsupportedOperationException",
+        "CreateKey": "every KeySpec/KeyUsage pair but SM2 (docs/key-specs.md); origin AWS_KMS or EXTERNAL (docs/imported-and-multi-region-keys.md); multi-Region keys, custom key stores and SM2 answer UnsupportedOperationException",
+        "GetParametersForImport": "RSAES_OAEP_SHA_1/256 and RSA_AES_KEY_WRAP_SHA_1/256 with RSA_2048/3072/4096 wrapping keys, valid 24 h; RSAES_PKCS1_V1_5 and SM2 answer UnsupportedOperationException",
+        "ImportKeyMaterial": "symmetric, HMAC and asymmetric (PKCS#8) material; expiry via the maintenance loop; only the first material (re-import of the same), no NEW_KEY_MATERIAL for on-demand rotation",
+        "DeleteImportedKeyMaterial": "the key goes back to PendingImport",
         "Sign": "RAW and DIGEST; MessageType EXTERNAL_MU (ML-DSA) answers UnsupportedOperationException",
         "Verify": "RAW and DIGEST; MessageType EXTERNAL_MU (ML-DSA) answers UnsupportedOperationException",
         "Encrypt": "symmetric keys and RSA keys (RSAES_OAEP_SHA_1/256)",

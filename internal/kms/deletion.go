@@ -23,8 +23,8 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, c Caller, in *Schedul
 	}
 	k, err := s.mutateKey(ctx, c, in.KeyId, "kms:ScheduleKeyDeletion",
 		map[string][]string{"kms:ScheduleKeyDeletionPendingWindowInDays": {strconv.Itoa(int(days))}}, func(k *store.Key) error {
-			if err := requireNotPendingDeletion(k); err != nil {
-				return err
+			if k.State == StatePendingDeletion {
+				return errState(*k)
 			}
 			k.State = StatePendingDeletion
 			k.PendingWindowDays = int(days)
@@ -45,6 +45,9 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, c Caller, in *KeyIDInpu
 			return kmsErr("KMSInvalidStateException", "%s is not pending deletion.", keyARN(k.Ref))
 		}
 		k.State = StateDisabled
+		if _, present := importState(*k); k.Origin == OriginExternal && !present {
+			k.State = StatePendingImport // no material to use: it must be imported again
+		}
 		k.DeletionDate = time.Time{}
 		k.PendingWindowDays = 0
 		return nil

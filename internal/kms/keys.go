@@ -175,8 +175,8 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (
 		return nil, kmsErr("UnsupportedOperationException", "KeySpec SM2 is not supported by this server: SM2 keys exist only in the AWS China Regions, and Coffer has no vetted SM2 implementation.")
 	case !keyring.ValidUsage(spec, usage):
 		return nil, kmsErr("ValidationException", "KeyUsage %s is not compatible with KeySpec %s", usage, spec)
-	case origin != OriginAWSKMS:
-		return nil, kmsErr("UnsupportedOperationException", "Origin %s is not supported by this server yet; only AWS_KMS keys can be created.", origin)
+	case origin != OriginAWSKMS && origin != OriginExternal:
+		return nil, kmsErr("UnsupportedOperationException", "Origin %s is not supported by this server: it has no custom key stores.", origin)
 	case in.MultiRegion:
 		return nil, kmsErr("UnsupportedOperationException", "Multi-Region keys are not supported by this server yet.")
 	}
@@ -207,16 +207,24 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (
 		}
 		k.Policy = *in.Policy
 	}
-	mat, err := s.newMaterial(ctx, ref, spec, 1, "")
-	if err != nil {
+	var mat store.Material
+	if origin == OriginExternal {
+		// No material until ImportKeyMaterial.
+		k.State = StatePendingImport
+		if err := setAttrs(&k, keyAttrs{Import: &importAttrs{}}); err != nil {
+			return nil, errInternal(err)
+		}
+	} else if mat, err = s.newMaterial(ctx, ref, spec, 1, ""); err != nil {
 		return nil, errInternal(err)
 	}
 	err = s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateKey(ctx, k); err != nil {
 			return err
 		}
-		if err := tx.AddMaterial(ctx, mat); err != nil {
-			return err
+		if mat.Wrapped != nil {
+			if err := tx.AddMaterial(ctx, mat); err != nil {
+				return err
+			}
 		}
 		return tx.PutTags(ctx, ref, toStoreTags(in.Tags))
 	})
@@ -252,6 +260,12 @@ func (s *Service) metadata(k store.Key, materialID string) KeyMetadata {
 	md.MacAlgorithms = algs.MAC
 	if !slices.Contains(allCMKSpecs, k.KeySpec) {
 		md.CustomerMasterKeySpec = "" // the legacy enum has no name for it
+	}
+	if k.Origin == OriginExternal {
+		md.ExpirationModel, _ = importState(k)
+		if !k.MaterialExpires.IsZero() {
+			md.ValidTo = awsproto.TimePtr(k.MaterialExpires)
+		}
 	}
 	if k.State == StatePendingDeletion {
 		md.DeletionDate = awsproto.TimePtr(k.DeletionDate)

@@ -20,6 +20,7 @@ SUPPORTED = {
         "Sign", "Verify", "GetPublicKey", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
         "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GetKeyLastUsage",
         "GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial",
+        "ReplicateKey", "UpdatePrimaryRegion",
     },
     "s3": {
         "AbortMultipartUpload", "CompleteMultipartUpload", "CreateBucket", "CreateMultipartUpload",
@@ -44,7 +45,9 @@ SUPPORTED = {
 }
 NOTES = {
     "kms": {
-        "CreateKey": "every KeySpec/KeyUsage pair but SM2 (docs/key-specs.md); origin AWS_KMS or EXTERNAL (docs/imported-and-multi-region-keys.md); multi-Region keys, custom key stores and SM2 answer UnsupportedOperationException",
+        "CreateKey": "every KeySpec/KeyUsage pair but SM2 (docs/key-specs.md); origin AWS_KMS or EXTERNAL, MultiRegion (docs/imported-and-multi-region-keys.md); custom key stores and SM2 answer UnsupportedOperationException",
+        "ReplicateKey": "replica in another Region of the same server: same key id and material, own policy, description, tags, aliases and state; needs kms:ReplicateKey on the primary and kms:CreateKey in the replica Region; the replica is Enabled (or PendingImport) at once, no transient Creating state",
+        "UpdatePrimaryRegion": "swaps the roles at once (no transient Updating state); needs kms:UpdatePrimaryRegion on both keys",
         "GetParametersForImport": "RSAES_OAEP_SHA_1/256 and RSA_AES_KEY_WRAP_SHA_1/256 with RSA_2048/3072/4096 wrapping keys, valid 24 h; RSAES_PKCS1_V1_5 and SM2 answer UnsupportedOperationException",
         "ImportKeyMaterial": "symmetric, HMAC and asymmetric (PKCS#8) material; expiry via the maintenance loop; only the first material (re-import of the same), no NEW_KEY_MATERIAL for on-demand rotation",
         "DeleteImportedKeyMaterial": "the key goes back to PendingImport",

@@ -67,6 +67,8 @@ func (s *Service) Operations() map[string]Operation {
 		"GetParametersForImport":              bind(s.GetParametersForImport),
 		"ImportKeyMaterial":                   bind(s.ImportKeyMaterial),
 		"DeleteImportedKeyMaterial":           bind(s.DeleteImportedKeyMaterial),
+		"ReplicateKey":                        bind(s.ReplicateKey),
+		"UpdatePrimaryRegion":                 bind(s.UpdatePrimaryRegion),
 		"Sign":                                bind(s.Sign),
 		"Verify":                              bind(s.Verify),
 		"GetPublicKey":                        bind(s.GetPublicKey),

@@ -15,6 +15,8 @@ import (
 type keyAttrs struct {
 	// Import is set on keys with Origin EXTERNAL.
 	Import *importAttrs `json:"import,omitempty"`
+	// MRK is set on multi-Region keys.
+	MRK *mrkAttrs `json:"mrk,omitempty"`
 }
 
 // importAttrs is the import state of an EXTERNAL key.

@@ -47,6 +47,9 @@ func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceResult, error)
 					return nil
 				}
 				deleted = true
+				if err := s.forgetReplica(ctx, tx, cur, now); err != nil {
+					return err
+				}
 				return tx.DeleteKey(ctx, k.Ref)
 			})
 			if err != nil {

@@ -23,6 +23,15 @@ func requireRotatable(k store.Key) error {
 	return nil
 }
 
+// refuseReplica refuses rotation management on multi-Region replica keys:
+// rotation is a shared property, managed through the primary key.
+func refuseReplica(k store.Key) error {
+	if isReplica(k) {
+		return kmsErr("UnsupportedOperationException", "%s is a multi-Region replica key; its rotation is managed through its primary key.", keyARN(k.Ref))
+	}
+	return nil
+}
+
 // requireEnabledForRotation gives the state errors of the rotation
 // management operations.
 func requireEnabledForRotation(k store.Key) error {
@@ -48,12 +57,15 @@ func (s *Service) EnableKeyRotation(ctx context.Context, c Caller, in *EnableKey
 	if in.RotationPeriodInDays != nil {
 		days = int(*in.RotationPeriodInDays)
 	}
-	_, err := s.mutateKey(ctx, c, in.KeyId, "kms:EnableKeyRotation",
+	k, err := s.mutateKey(ctx, c, in.KeyId, "kms:EnableKeyRotation",
 		map[string][]string{"kms:RotationPeriodInDays": {strconv.Itoa(days)}}, func(k *store.Key) error {
 			if err := requireEnabledForRotation(*k); err != nil {
 				return err
 			}
 			if err := requireRotatable(*k); err != nil {
+				return err
+			}
+			if err := refuseReplica(*k); err != nil {
 				return err
 			}
 			k.RotationEnabled = true
@@ -64,16 +76,22 @@ func (s *Service) EnableKeyRotation(ctx context.Context, c Caller, in *EnableKey
 	if err != nil {
 		return nil, err
 	}
+	if err := s.syncRotationStatus(ctx, k); err != nil {
+		return nil, err
+	}
 	return &Empty{}, nil
 }
 
 // DisableKeyRotation turns off automatic rotation.
 func (s *Service) DisableKeyRotation(ctx context.Context, c Caller, in *KeyIDInput) (*Empty, error) {
-	_, err := s.mutateKey(ctx, c, in.KeyId, "kms:DisableKeyRotation", nil, func(k *store.Key) error {
+	k, err := s.mutateKey(ctx, c, in.KeyId, "kms:DisableKeyRotation", nil, func(k *store.Key) error {
 		if err := requireEnabledForRotation(*k); err != nil {
 			return err
 		}
 		if err := requireRotatable(*k); err != nil {
+			return err
+		}
+		if err := refuseReplica(*k); err != nil {
 			return err
 		}
 		k.RotationEnabled = false
@@ -82,6 +100,9 @@ func (s *Service) DisableKeyRotation(ctx context.Context, c Caller, in *KeyIDInp
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.syncRotationStatus(ctx, k); err != nil {
 		return nil, err
 	}
 	return &Empty{}, nil
@@ -126,6 +147,9 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, c Caller, in *KeyIDInpu
 		if err := requireRotatable(*k); err != nil {
 			return err
 		}
+		if err := refuseReplica(*k); err != nil {
+			return err
+		}
 		if k.OnDemandRotations >= maxOnDemandRotation {
 			return kmsErr("LimitExceededException", "%s has been rotated on demand %d times, the most allowed for a key.", keyARN(k.Ref), maxOnDemandRotation)
 		}
@@ -157,7 +181,12 @@ func (s *Service) rotate(ctx context.Context, ref store.KeyRef, rotationType str
 			return err
 		}
 		k.CurrentVersion = m.Version
-		return tx.UpdateKey(ctx, k)
+		if err := tx.UpdateKey(ctx, k); err != nil {
+			return err
+		}
+		// Rotation is shared by a multi-Region key: the replicas get the
+		// same new material version.
+		return s.syncReplicas(ctx, tx, k, &m)
 	})
 }
 
@@ -218,4 +247,19 @@ func (s *Service) ListKeyRotations(ctx context.Context, c Caller, in *ListKeyRot
 		last = m.Version
 	}
 	return out, nil
+}
+
+// syncRotationStatus copies a multi-Region primary key's rotation status
+// to its replicas (a shared property).
+func (s *Service) syncRotationStatus(ctx context.Context, k store.Key) error {
+	if len(replicaRefs(k)) == 0 {
+		return nil
+	}
+	return s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		cur, err := txKey(ctx, tx, k.Ref)
+		if err != nil {
+			return err
+		}
+		return s.syncReplicas(ctx, tx, cur, nil)
+	})
 }

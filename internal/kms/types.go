@@ -33,10 +33,11 @@ type KeyMetadata struct {
 	KeyAgreementAlgorithms      []string `json:",omitempty"`
 	MacAlgorithms               []string `json:",omitempty"`
 	MultiRegion                 bool
-	PendingDeletionWindowInDays *int32              `json:",omitempty"`
-	ValidTo                     *awsproto.Timestamp `json:",omitempty"`
-	ExpirationModel             string              `json:",omitempty"`
-	CurrentKeyMaterialId        string              `json:",omitempty"`
+	PendingDeletionWindowInDays *int32                    `json:",omitempty"`
+	ValidTo                     *awsproto.Timestamp       `json:",omitempty"`
+	ExpirationModel             string                    `json:",omitempty"`
+	CurrentKeyMaterialId        string                    `json:",omitempty"`
+	MultiRegionConfiguration    *MultiRegionConfiguration `json:",omitempty"`
 }
 
 // CreateKeyInput is the CreateKey request.

@@ -14,6 +14,9 @@
 #   - RSA_AES_KEY_WRAP_SHA_256 with openssl's `enc -id-aes256-wrap-pad` of
 #     an RSA private key (PKCS#8), sign in Coffer, `openssl dgst -verify`;
 #   - delete-imported-key-material (PendingImport) and re-import;
+#   - multi-Region keys: replicate-key, a us-east-1 ciphertext decrypted in
+#     eu-west-1 (not in a Region without a replica), update-primary-region,
+#     and imported material in a multi-Region key and its replica;
 #   - expiry: --valid-to a few seconds ahead, the maintenance loop (once a
 #     minute) deletes the material and the key goes back to PendingImport.
 # Prints "N passed, M failed"; exits non-zero on any failure. The server is
@@ -229,6 +232,52 @@ if aws kms create-key --origin EXTERNAL --key-spec RSA_2048 --key-usage SIGN_VER
 	fi
 else
 	fail "create-key RSA_2048 EXTERNAL" "$(cat err.txt)"
+fi
+
+# --- multi-Region: replicate-key, decrypt in the other Region -----------
+if aws kms create-key --multi-region > mrk.json 2> err.txt &&
+	mrk=$(json mrk.json 'd["KeyMetadata"]["KeyId"]') && [[ $mrk == mrk-* ]] &&
+	aws kms encrypt --key-id "$mrk" --plaintext fileb://msg.txt --encryption-context purpose=cli \
+		--query CiphertextBlob --output text > mct.b64 2> err.txt && base64 -d mct.b64 > mct.bin &&
+	expect_error InvalidCiphertextException aws --region eu-west-1 kms decrypt --ciphertext-blob fileb://mct.bin --encryption-context purpose=cli &&
+	aws kms replicate-key --key-id "$mrk" --replica-region eu-west-1 --description "west copy" > rep.json 2> err.txt &&
+	[[ $(json rep.json 'd["ReplicaKeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"]') == REPLICA ]] &&
+	aws --region eu-west-1 kms decrypt --ciphertext-blob fileb://mct.bin --encryption-context purpose=cli \
+		--query Plaintext --output text 2> err.txt | base64 -d | cmp -s - msg.txt &&
+	expect_error InvalidCiphertextException aws --region ap-south-1 kms decrypt --ciphertext-blob fileb://mct.bin --encryption-context purpose=cli; then
+	pass "multi-Region key: replicate-key, us-east-1 ciphertext decrypts in eu-west-1 (and not where there is no replica)"
+else
+	fail "multi-Region replicate + decrypt" "$(cat err.txt)"
+fi
+if aws kms update-primary-region --key-id "$mrk" --primary-region eu-west-1 2> err.txt &&
+	[[ $(aws --region eu-west-1 kms describe-key --key-id "$mrk" --query KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType --output text 2>&1) == PRIMARY ]] &&
+	[[ $(aws kms describe-key --key-id "$mrk" --query KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType --output text 2>&1) == REPLICA ]]; then
+	pass "update-primary-region swaps PRIMARY and REPLICA"
+else
+	fail "update-primary-region" "$(cat err.txt)"
+fi
+# Imported material in a multi-Region key: the replica takes the same material.
+if aws kms create-key --origin EXTERNAL --multi-region > imrk.json 2> err.txt &&
+	imrk=$(json imrk.json 'd["KeyMetadata"]["KeyId"]') &&
+	get_params "$imrk" RSAES_OAEP_SHA_256 RSA_2048 && oaep_wrap PlaintextKeyMaterial.bin Imrk.bin &&
+	import "$imrk" Imrk.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE > /dev/null 2> err.txt &&
+	aws kms encrypt --key-id "$imrk" --plaintext fileb://msg.txt --query CiphertextBlob --output text > ict.b64 2> err.txt &&
+	base64 -d ict.b64 > ict.bin &&
+	aws kms replicate-key --key-id "$imrk" --replica-region eu-west-1 > irep.json 2> err.txt &&
+	[[ $(json irep.json 'd["ReplicaKeyMetadata"]["KeyState"]') == PendingImport ]] &&
+	aws --region eu-west-1 kms get-parameters-for-import --key-id "$imrk" --wrapping-algorithm RSAES_OAEP_SHA_256 \
+		--wrapping-key-spec RSA_2048 > params.json 2> err.txt &&
+	b64file WrappingPublicKey.bin params.json 'd["PublicKey"]' && b64file ImportToken.bin params.json 'd["ImportToken"]' &&
+	oaep_wrap Other.bin OtherWest.bin &&
+	expect_error IncorrectKeyMaterialException aws --region eu-west-1 kms import-key-material --key-id "$imrk" \
+		--encrypted-key-material fileb://OtherWest.bin --import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE &&
+	oaep_wrap PlaintextKeyMaterial.bin ImrkWest.bin &&
+	aws --region eu-west-1 kms import-key-material --key-id "$imrk" --encrypted-key-material fileb://ImrkWest.bin \
+		--import-token fileb://ImportToken.bin --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE > /dev/null 2> err.txt &&
+	aws --region eu-west-1 kms decrypt --ciphertext-blob fileb://ict.bin --query Plaintext --output text 2> err.txt | base64 -d | cmp -s - msg.txt; then
+	pass "imported multi-Region key: replica PendingImport, other material refused, same material imported, decrypts in eu-west-1"
+else
+	fail "imported multi-Region key" "$(cat err.txt)"
 fi
 
 # --- expiry --------------------------------------------------------------

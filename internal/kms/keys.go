@@ -185,6 +185,9 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (
 		"kms:MultiRegion":                    {strconv.FormatBool(in.MultiRegion)},
 		"kms:BypassPolicyLockoutSafetyCheck": {strconv.FormatBool(in.BypassPolicyLockoutSafetyCheck)},
 	}
+	if in.MultiRegion {
+		condCtx["kms:MultiRegionKeyType"] = []string{MultiRegionPrimary}
+	}
 	addRequestTags(condCtx, in.Tags)
 	if err := s.authorizeWith(ctx, c, "kms:CreateKey", nil, nil, nil, condCtx); err != nil {
 		return nil, err

@@ -345,13 +345,16 @@ func TestImportHMACAndAsymmetric(t *testing.T) {
 
 	t.Run("RSA_2048 SIGN_VERIFY with RSA_AES_KEY_WRAP", func(t *testing.T) {
 		keyID := createExternal(t, c, types.KeySpecRsa2048, types.KeyUsageTypeSignVerify)
+		_, err := c.GetParametersForImport(ctx(), &kms.GetParametersForImportInput{KeyId: &keyID,
+			WrappingAlgorithm: types.AlgorithmSpecRsaesOaepSha256, WrappingKeySpec: types.WrappingKeySpecRsa4096})
+		wantCode(t, err, "UnsupportedOperationException") // RSA private keys need RSA_AES
 		p, pub := importParams(t, c, keyID, types.AlgorithmSpecRsaAesKeyWrapSha256, types.WrappingKeySpecRsa3072)
 		priv, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
 			t.Fatal(err)
 		}
 		der, _ := x509.MarshalPKCS8PrivateKey(priv)
-		if _, err := importMaterial(c, keyID, p, pub, types.AlgorithmSpecRsaAesKeyWrapSha256, der, nil); err != nil {
+		if _, err = importMaterial(c, keyID, p, pub, types.AlgorithmSpecRsaAesKeyWrapSha256, der, nil); err != nil {
 			t.Fatal(err)
 		}
 		gp := ok(c.GetPublicKey(ctx(), &kms.GetPublicKeyInput{KeyId: &keyID})).get(t)
@@ -369,6 +372,14 @@ func TestImportHMACAndAsymmetric(t *testing.T) {
 		der2, _ := x509.MarshalPKCS8PrivateKey(other)
 		_, err = importMaterial(c, keyID, p, pub, types.AlgorithmSpecRsaAesKeyWrapSha256, der2, nil)
 		wantCode(t, err, "IncorrectKeyMaterialException")
+	})
+
+	t.Run("ECC_NIST_P521 needs more than OAEP with RSA_2048", func(t *testing.T) {
+		keyID := createExternal(t, c, types.KeySpecEccNistP521, types.KeyUsageTypeSignVerify)
+		_, err := c.GetParametersForImport(ctx(), &kms.GetParametersForImportInput{KeyId: &keyID,
+			WrappingAlgorithm: types.AlgorithmSpecRsaesOaepSha1, WrappingKeySpec: types.WrappingKeySpecRsa2048})
+		wantCode(t, err, "UnsupportedOperationException")
+		importParams(t, c, keyID, types.AlgorithmSpecRsaesOaepSha256, types.WrappingKeySpecRsa3072)
 	})
 
 	t.Run("ECC_NIST_P256 with OAEP", func(t *testing.T) {

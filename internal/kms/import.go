@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/coffer-kms/coffer/internal/awsproto"
@@ -145,6 +146,10 @@ func (s *Service) GetParametersForImport(ctx context.Context, c Caller, in *GetP
 		return nil, kmsErr("UnsupportedOperationException", "SM2 wrapping keys exist only in the AWS China Regions; this server has no vetted SM2 implementation.")
 	case !keyring.IsWrappingAlgorithm(in.WrappingAlgorithm) || !keyring.IsWrappingKeySpec(in.WrappingKeySpec):
 		return nil, kmsErr("UnsupportedOperationException", "Wrapping algorithm %s with wrapping key spec %s is not supported.", in.WrappingAlgorithm, in.WrappingKeySpec)
+	case isOAEPWrap(in.WrappingAlgorithm) && strings.HasPrefix(k.KeySpec, "RSA_"):
+		return nil, kmsErr("UnsupportedOperationException", "To import an RSA private key (%s is %s), you must use an RSA_AES wrapping algorithm.", keyARN(k.Ref), k.KeySpec)
+	case isOAEPWrap(in.WrappingAlgorithm) && k.KeySpec == "ECC_NIST_P521" && in.WrappingKeySpec == "RSA_2048":
+		return nil, kmsErr("UnsupportedOperationException", "You cannot use the %s wrapping algorithm with the RSA_2048 wrapping key spec to wrap ECC_NIST_P521 key material.", in.WrappingAlgorithm)
 	}
 	wk, err := keyring.GenerateKeyPair(s.rand, in.WrappingKeySpec)
 	if err != nil {
@@ -194,6 +199,11 @@ func (s *Service) GetParametersForImport(ctx context.Context, c Caller, in *GetP
 	}
 	return &GetParametersForImportOutput{KeyId: keyARN(k.Ref), ImportToken: keyring.MarshalImportToken(id),
 		PublicKey: append([]byte(nil), wk.PublicKey()...), ParametersValidTo: awsproto.TimePtr(validTo)}, nil
+}
+
+// isOAEPWrap reports whether alg wraps the material with RSAES-OAEP alone.
+func isOAEPWrap(alg string) bool {
+	return alg == keyring.WrapOAEPSHA1 || alg == keyring.WrapOAEPSHA256
 }
 
 func errInvalidImportToken() error {

@@ -223,6 +223,7 @@ func TestImportLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("re-import with KeyMaterialId and EXISTING_KEY_MATERIAL: %v", err)
 		}
+		checkImportedRotation(t, c, keyID, matID, types.ImportStateImported, "backup 2026-11")
 		// Back to an expiring import for the expiry test below.
 		if _, err := importMaterial(c, keyID, p, pub, alg, material, &validTo); err != nil {
 			t.Fatal(err)
@@ -293,6 +294,7 @@ func TestImportLifecycle(t *testing.T) {
 		if md := keyState(t, c, keyID); md.KeyState != types.KeyStatePendingImport {
 			t.Errorf("after delete: KeyState %s", md.KeyState)
 		}
+		checkImportedRotation(t, c, keyID, matID, types.ImportStatePendingImport, "backup 2026-11")
 		_, err = c.Encrypt(ctx(), &kms.EncryptInput{KeyId: &keyID, Plaintext: []byte("x")})
 		wantCode(t, err, "KMSInvalidStateException")
 		// Deletion of a key pending import, and its cancellation, keep it pending import.
@@ -404,4 +406,21 @@ func TestImportHMACAndAsymmetric(t *testing.T) {
 			t.Error("signature does not verify with the imported key")
 		}
 	})
+}
+
+// checkImportedRotation checks ListKeyRotations of an imported symmetric
+// key: nothing with ROTATIONS_ONLY, its one material with ALL_KEY_MATERIAL.
+func checkImportedRotation(t *testing.T, c *kms.Client, keyID, matID string, state types.ImportState, desc string) {
+	t.Helper()
+	if r := ok(c.ListKeyRotations(ctx(), &kms.ListKeyRotationsInput{KeyId: &keyID})).get(t).Rotations; len(r) != 0 {
+		t.Errorf("ListKeyRotations ROTATIONS_ONLY: %d entries, want none", len(r))
+	}
+	r := ok(c.ListKeyRotations(ctx(), &kms.ListKeyRotationsInput{KeyId: &keyID, IncludeKeyMaterial: types.IncludeKeyMaterialAllKeyMaterial})).get(t).Rotations
+	if len(r) != 1 {
+		t.Fatalf("ListKeyRotations ALL_KEY_MATERIAL: %d entries, want 1", len(r))
+	}
+	e := r[0]
+	if aws.ToString(e.KeyMaterialId) != matID || e.ImportState != state || aws.ToString(e.KeyMaterialDescription) != desc || e.KeyMaterialState != types.KeyMaterialStateCurrent {
+		t.Errorf("rotation entry: id %s, %s, %q, %s", aws.ToString(e.KeyMaterialId), e.ImportState, aws.ToString(e.KeyMaterialDescription), e.KeyMaterialState)
+	}
 }

@@ -217,6 +217,12 @@ func (s *Service) ListKeyRotations(ctx context.Context, c Caller, in *ListKeyRot
 	if err := s.authorize(ctx, c, "kms:ListKeyRotations", &k, nil, nil); err != nil {
 		return nil, err
 	}
+	if err := requireNotPendingDeletion(&k); err != nil && k.State != StatePendingImport {
+		return nil, err
+	}
+	if k.Origin == OriginExternal && k.KeySpec == SpecSymmetricDefault {
+		return importedRotations(k, in.IncludeKeyMaterial, afterVersion), nil
+	}
 	if err := requireNotPendingDeletion(&k); err != nil {
 		return nil, err
 	}
@@ -262,4 +268,25 @@ func (s *Service) syncRotationStatus(ctx context.Context, k store.Key) error {
 		}
 		return s.syncReplicas(ctx, tx, cur, nil)
 	})
+}
+
+// importedRotations is ListKeyRotations of a symmetric key with imported
+// material: Coffer keeps one imported material per key (no imported
+// rotations), so ALL_KEY_MATERIAL lists it, with its import state, and
+// ROTATIONS_ONLY lists nothing.
+func importedRotations(k store.Key, include string, afterVersion uint64) *ListKeyRotationsOutput {
+	out := &ListKeyRotationsOutput{Rotations: []RotationsListEntry{}}
+	a, err := parseAttrs(k)
+	if err != nil || a.Import == nil || a.Import.MaterialID == "" || include != "ALL_KEY_MATERIAL" || afterVersion >= 1 {
+		return out
+	}
+	e := RotationsListEntry{KeyId: keyARN(k.Ref), KeyMaterialId: a.Import.MaterialID, KeyMaterialDescription: a.Import.Description,
+		ImportState: "PENDING_IMPORT", KeyMaterialState: "CURRENT"}
+	if a.Import.Present {
+		e.ImportState = "IMPORTED"
+		e.ExpirationModel = a.Import.ExpirationModel
+		e.ValidTo = awsproto.TimePtr(k.MaterialExpires)
+	}
+	out.Rotations = append(out.Rotations, e)
+	return out
 }

@@ -326,11 +326,15 @@ type ListKeyRotationsInput struct {
 
 // RotationsListEntry is one rotation in ListKeyRotations.
 type RotationsListEntry struct {
-	KeyId            string
-	KeyMaterialId    string              `json:",omitempty"`
-	KeyMaterialState string              `json:",omitempty"`
-	RotationDate     *awsproto.Timestamp `json:",omitempty"`
-	RotationType     string              `json:",omitempty"`
+	KeyId                  string
+	KeyMaterialId          string              `json:",omitempty"`
+	KeyMaterialDescription string              `json:",omitempty"`
+	ImportState            string              `json:",omitempty"`
+	KeyMaterialState       string              `json:",omitempty"`
+	ExpirationModel        string              `json:",omitempty"`
+	ValidTo                *awsproto.Timestamp `json:",omitempty"`
+	RotationDate           *awsproto.Timestamp `json:",omitempty"`
+	RotationType           string              `json:",omitempty"`
 }
 
 // ListKeyRotationsOutput is the ListKeyRotations response.

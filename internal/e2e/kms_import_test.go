@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,7 +122,11 @@ func checkMaterial(t *testing.T, c *kms.Client, keyID string, material []byte) {
 		t.Fatal(err)
 	}
 	encCtx := map[string]string{"purpose": "import proof"}
-	blob, err := sk.Seal(rand.Reader, keyring.BlobHeader{Account: account, KeyID: keyID, MaterialVersion: 1}, region, encCtx, []byte("sealed outside Coffer"))
+	bound := region
+	if strings.HasPrefix(keyID, "mrk-") {
+		bound = "" // multi-Region keys bind no Region (docs/ciphertext-blob.md)
+	}
+	blob, err := sk.Seal(rand.Reader, keyring.BlobHeader{Account: account, KeyID: keyID, MaterialVersion: 1}, bound, encCtx, []byte("sealed outside Coffer"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +135,7 @@ func checkMaterial(t *testing.T, c *kms.Client, keyID string, material []byte) {
 		t.Fatalf("Decrypt of a locally sealed blob = %q", dec.Plaintext)
 	}
 	enc := ok(c.Encrypt(ctx(), &kms.EncryptInput{KeyId: &keyID, Plaintext: []byte("sealed in Coffer"), EncryptionContext: encCtx})).get(t)
-	pt, err := sk.Open(enc.CiphertextBlob, region, encCtx)
+	pt, err := sk.Open(enc.CiphertextBlob, bound, encCtx)
 	if err != nil || string(pt) != "sealed in Coffer" {
 		t.Fatalf("opening Coffer's ciphertext with the imported material: %q, %v", pt, err)
 	}

@@ -107,7 +107,7 @@ type ScheduleKeyDeletionInput struct {
 // ScheduleKeyDeletionOutput is the ScheduleKeyDeletion response.
 type ScheduleKeyDeletionOutput struct {
 	KeyId               string
-	DeletionDate        *awsproto.Timestamp
+	DeletionDate        *awsproto.Timestamp `json:",omitempty"` // none while PendingReplicaDeletion
 	KeyState            string
 	PendingWindowInDays int32
 }

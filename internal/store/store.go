@@ -241,6 +241,9 @@ type Tx interface {
 	// material that expired or was deleted); the key stays. ErrNotFound if
 	// the key is absent.
 	DeleteMaterials(ctx context.Context, ref KeyRef) error
+	// DeleteMaterial removes one material version of a key; ErrNotFound
+	// if the key or that version is absent.
+	DeleteMaterial(ctx context.Context, ref KeyRef, version uint32) error
 
 	// CreateAlias inserts an alias; ErrExists if the name is taken in its
 	// account and region, ErrNotFound if the target key does not exist.

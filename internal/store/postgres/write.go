@@ -163,6 +163,16 @@ func (t *tx) DeleteMaterials(ctx context.Context, ref store.KeyRef) error {
 	return nil
 }
 
+// DeleteMaterial implements store.Tx.
+func (t *tx) DeleteMaterial(ctx context.Context, ref store.KeyRef, version uint32) error {
+	op := fmt.Sprintf("delete material %s/%s/%s version %d", ref.Account, ref.Region, ref.KeyID, version)
+	if err := t.writeOne(ctx, op, store.ErrNotFound, sqlDeleteMaterial, ref.Account, ref.Region, ref.KeyID, int64(version)); err != nil {
+		return err
+	}
+	t.changes.Key(ref)
+	return nil
+}
+
 // AddMaterial implements store.Tx.
 func (t *tx) AddMaterial(ctx context.Context, m store.Material) error {
 	op := fmt.Sprintf("add material %s/%s/%s version %d", m.Ref.Account, m.Ref.Region, m.Ref.KeyID, m.Version)
@@ -277,6 +287,7 @@ const (
 	sqlDeleteAliasesOfKey = `DELETE FROM aliases WHERE account = $1 AND region = $2 AND target_key_id = $3 RETURNING name`
 	sqlDeleteKey          = `DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3`
 	sqlDeleteMaterials    = `DELETE FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3`
+	sqlDeleteMaterial     = `DELETE FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $4`
 	sqlAddMaterial        = `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`
 	sqlCreateAlias = `INSERT INTO aliases (account, region, name, target_key_id, created_at, updated_at)

@@ -77,6 +77,7 @@ const (
 	qUpdateKey
 	qDeleteKey
 	qDeleteMaterials
+	qDeleteMaterial
 	qAddMaterial
 	qCreateAlias
 	qUpdateAlias
@@ -251,6 +252,7 @@ var queries = [numStmts]string{
 		WHERE ` + keyRefWhere,
 	qDeleteKey:       `DELETE FROM keys WHERE ` + keyRefWhere,
 	qDeleteMaterials: `DELETE FROM key_materials WHERE ` + keyRefWhere,
+	qDeleteMaterial:  `DELETE FROM key_materials WHERE ` + keyRefWhere + ` AND version = ?`,
 	qAddMaterial: `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	qCreateAlias: `INSERT INTO aliases (account, region, name, target_key_id, created_at, updated_at)

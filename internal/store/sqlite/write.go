@@ -168,6 +168,16 @@ func (t *tx) DeleteMaterials(ctx context.Context, ref store.KeyRef) error {
 	return nil
 }
 
+// DeleteMaterial implements store.Tx.
+func (t *tx) DeleteMaterial(ctx context.Context, ref store.KeyRef, version uint32) error {
+	op := fmt.Sprintf("delete material %s/%s/%s version %d", ref.Account, ref.Region, ref.KeyID, version)
+	if err := t.writeOne(ctx, op, store.ErrNotFound, qDeleteMaterial, ref.Account, ref.Region, ref.KeyID, int64(version)); err != nil {
+		return err
+	}
+	t.changes.Key(ref)
+	return nil
+}
+
 // AddMaterial implements store.Tx.
 func (t *tx) AddMaterial(ctx context.Context, m store.Material) error {
 	op := fmt.Sprintf("add material %s/%s/%s version %d", m.Ref.Account, m.Ref.Region, m.Ref.KeyID, m.Version)

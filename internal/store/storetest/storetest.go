@@ -567,6 +567,16 @@ func testMaterials(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 	wantErr(t, "AddMaterial for a missing key", err, store.ErrNotFound)
 
+	// DeleteMaterial removes one version.
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteMaterial(ctx, r, 2) })
+	_, err = s.GetMaterial(ctx, r, 2)
+	wantErr(t, "GetMaterial after DeleteMaterial", err, store.ErrNotFound)
+	if _, err := s.GetMaterial(ctx, r, 3); err != nil {
+		t.Errorf("DeleteMaterial of version 2 removed version 3: %v", err)
+	}
+	err = s.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.DeleteMaterial(ctx, r, 2) })
+	wantErr(t, "DeleteMaterial of a missing version", err, store.ErrNotFound)
+
 	// DeleteMaterials (imported material deleted or expired) keeps the key.
 	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteMaterials(ctx, r) })
 	if ms, err := s.ListMaterials(ctx, r); err != nil || len(ms) != 0 {

@@ -31,17 +31,89 @@ type importAttrs struct {
 	WrappingAlg   string    `json:"wrapping_alg,omitempty"`
 	ParamsValidTo time.Time `json:"params_valid_to,omitzero"`
 
-	// MaterialID is the KeyMaterialId of the material imported first
-	// (importedMaterialID); it stays after the material is deleted or
-	// expires, so that only the same material can be imported again.
-	MaterialID string `json:"material_id,omitempty"`
-	// Present reports whether the key has its material now.
+	// Materials are the key's imported materials by version, in version
+	// order, kept after a material is deleted or expires so that only the
+	// same material can be imported again for that version.
+	Materials []importedMaterial `json:"materials,omitempty"`
+	// Pending is new material imported with NEW_KEY_MATERIAL into a
+	// symmetric key that already has material, waiting for
+	// RotateKeyOnDemand to make it current. Its Wrapped bytes are the
+	// material wrapped by the root of trust for its version (materialAAD).
+	Pending *pendingMaterial `json:"pending,omitempty"`
+}
+
+// importedMaterial is one imported material version of an EXTERNAL key.
+type importedMaterial struct {
+	Version uint32 `json:"version"`
+	// ID is its KeyMaterialId (importedMaterialID).
+	ID string `json:"id"`
+	// Present reports whether the material is in the store now.
 	Present bool `json:"present,omitempty"`
-	// ExpirationModel of the current import (KEY_MATERIAL_EXPIRES or
-	// KEY_MATERIAL_DOES_NOT_EXPIRE); the ValidTo is store.Key.MaterialExpires.
-	ExpirationModel string `json:"expiration_model,omitempty"`
+	// ExpirationModel and ValidTo of its last import.
+	ExpirationModel string    `json:"expiration_model,omitempty"`
+	ValidTo         time.Time `json:"valid_to,omitzero"`
 	// Description is the KeyMaterialDescription last given.
 	Description string `json:"description,omitempty"`
+	// RotationType and RotatedAt are set when RotateKeyOnDemand made it
+	// current ("" for the first material).
+	RotationType string    `json:"rotation_type,omitempty"`
+	RotatedAt    time.Time `json:"rotated_at,omitzero"`
+	// CreatedAt is when it was first imported.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+// pendingMaterial is imported material waiting for rotation.
+type pendingMaterial struct {
+	importedMaterial
+	Wrapped []byte `json:"wrapped"`
+}
+
+// material returns the imported material of version v, or nil.
+func (a *importAttrs) material(v uint32) *importedMaterial {
+	for i := range a.Materials {
+		if a.Materials[i].Version == v {
+			return &a.Materials[i]
+		}
+	}
+	return nil
+}
+
+// byID returns the imported material whose KeyMaterialId is id, or nil.
+func (a *importAttrs) byID(id string) *importedMaterial {
+	for i := range a.Materials {
+		if a.Materials[i].ID == id {
+			return &a.Materials[i]
+		}
+	}
+	return nil
+}
+
+// complete reports whether every imported material is present.
+func (a *importAttrs) complete() bool {
+	for _, m := range a.Materials {
+		if !m.Present {
+			return false
+		}
+	}
+	return len(a.Materials) > 0
+}
+
+// nextExpiry is the earliest ValidTo of the present (and pending)
+// materials: store.Key.MaterialExpires. Zero if none expires.
+func (a *importAttrs) nextExpiry() time.Time {
+	var t time.Time
+	consider := func(m importedMaterial) {
+		if m.Present && !m.ValidTo.IsZero() && (t.IsZero() || m.ValidTo.Before(t)) {
+			t = m.ValidTo
+		}
+	}
+	for _, m := range a.Materials {
+		consider(m)
+	}
+	if a.Pending != nil {
+		consider(a.Pending.importedMaterial)
+	}
+	return t
 }
 
 // parseAttrs decodes a key's Attrs ("" is none).

@@ -53,7 +53,7 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, c Caller, in *KeyIDInpu
 			return kmsErr("KMSInvalidStateException", "%s is not pending deletion.", keyARN(k.Ref))
 		}
 		k.State = StateDisabled
-		if _, present := importState(*k); k.Origin == OriginExternal && !present {
+		if k.Origin == OriginExternal && !importComplete(*k) {
 			k.State = StatePendingImport // no material to use: it must be imported again
 		}
 		k.DeletionDate = time.Time{}

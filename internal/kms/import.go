@@ -301,28 +301,17 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, c Caller, in *ImportKey
 	}
 	defer clear(material)
 	matID := importedMaterialID(k.Ref.KeyID, material)
-	switch {
-	case imp.MaterialID != "" && subtle.ConstantTimeCompare([]byte(imp.MaterialID), []byte(matID)) != 1:
-		return nil, errIncorrectMaterial("The key material in the request is not the key material that was previously imported into %s.", keyARN(k.Ref))
-	case imp.MaterialID != "" && in.ImportType == importNew:
-		return nil, kmsErr("UnsupportedOperationException", "%s already has imported key material; this server does not support importing new key material for on-demand rotation. Re-import the same material with ImportType EXISTING_KEY_MATERIAL.", keyARN(k.Ref))
-	case imp.MaterialID == "" && in.ImportType == importExisting:
-		return nil, errIncorrectMaterial("No key material was imported into %s before; use ImportType NEW_KEY_MATERIAL.", keyARN(k.Ref))
-	case in.KeyMaterialId != nil && *in.KeyMaterialId != matID:
+	if in.KeyMaterialId != nil && subtle.ConstantTimeCompare([]byte(*in.KeyMaterialId), []byte(matID)) != 1 {
 		return nil, errIncorrectMaterial("The key material in the request does not have the KeyMaterialId %s.", *in.KeyMaterialId)
 	}
 	ref := k.Ref
-	mat, err := s.wrapMaterial(ctx, ref, 1, "", material)
-	if err != nil {
-		return nil, errInternal(err)
-	}
-	mat.MaterialID = matID
+	var out ImportKeyMaterialOutput
 	err = s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		cur, err := txKey(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
-		if cur.State == StatePendingDeletion {
+		if cur.State == StatePendingDeletion || cur.State == StatePendingReplicaDeletion {
 			return errState(cur)
 		}
 		ca, err := parseAttrs(cur)
@@ -332,35 +321,101 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, c Caller, in *ImportKey
 		if ca.Import == nil || ca.Import.TokenID != imp.TokenID {
 			return errInvalidImportToken()
 		}
-		if ca.Import.MaterialID != "" && ca.Import.MaterialID != matID {
-			return errIncorrectMaterial("The key material in the request is not the key material that was previously imported into %s.", keyARN(ref))
-		}
-		if err := tx.DeleteMaterials(ctx, ref); err != nil {
-			return err
-		}
-		if err := tx.AddMaterial(ctx, mat); err != nil {
-			return err
-		}
-		ca.Import.MaterialID = matID
-		ca.Import.Present = true
-		ca.Import.ExpirationModel = model
+		im := ca.Import
+		entry := importedMaterial{ID: matID, Present: true, ExpirationModel: model, ValidTo: validTo}
 		if in.KeyMaterialDescription != nil {
-			ca.Import.Description = *in.KeyMaterialDescription
+			entry.Description = *in.KeyMaterialDescription
+		}
+		switch known := im.byID(matID); {
+		case known != nil:
+			// Re-import of a known material (after expiry or deletion, or
+			// to change its expiration).
+			if in.ImportType == importNew {
+				return errIncorrectMaterial("This key material was already imported into %s (KeyMaterialId %s); use ImportType EXISTING_KEY_MATERIAL.", keyARN(ref), matID)
+			}
+			if known.Present {
+				if err := tx.DeleteMaterial(ctx, ref, known.Version); err != nil {
+					return err
+				}
+			}
+			m, err := s.wrapMaterial(ctx, ref, known.Version, known.RotationType, material)
+			if err != nil {
+				return err
+			}
+			m.MaterialID, m.CreatedAt = matID, known.CreatedAt
+			if !known.RotatedAt.IsZero() {
+				m.CreatedAt = known.RotatedAt
+			}
+			if err := tx.AddMaterial(ctx, m); err != nil {
+				return err
+			}
+			if in.KeyMaterialDescription == nil {
+				entry.Description = known.Description
+			}
+			entry.Version, entry.RotationType, entry.RotatedAt, entry.CreatedAt = known.Version, known.RotationType, known.RotatedAt, known.CreatedAt
+			*known = entry
+		case im.Pending != nil && im.Pending.ID == matID:
+			// The pending material again: new expiration or description.
+			if in.ImportType == importNew {
+				return errIncorrectMaterial("This key material is already pending rotation in %s (KeyMaterialId %s).", keyARN(ref), matID)
+			}
+			if in.KeyMaterialDescription == nil {
+				entry.Description = im.Pending.Description
+			}
+			entry.Version, entry.CreatedAt = im.Pending.Version, im.Pending.CreatedAt
+			im.Pending.importedMaterial = entry
+		case len(im.Materials) == 0:
+			if in.ImportType == importExisting {
+				return errIncorrectMaterial("No key material was imported into %s before; use ImportType NEW_KEY_MATERIAL.", keyARN(ref))
+			}
+			m, err := s.wrapMaterial(ctx, ref, 1, "", material)
+			if err != nil {
+				return err
+			}
+			m.MaterialID = matID
+			if err := tx.AddMaterial(ctx, m); err != nil {
+				return err
+			}
+			entry.Version, entry.CreatedAt = 1, m.CreatedAt
+			im.Materials = append(im.Materials, entry)
+			cur.CurrentVersion = 1
+		default:
+			// Material this key has not seen.
+			switch {
+			case in.ImportType != importNew:
+				return errIncorrectMaterial("The key material in the request is not the key material that was previously imported into %s. To import new key material for on-demand rotation, use ImportType NEW_KEY_MATERIAL.", keyARN(ref))
+			case cur.MultiRegion:
+				return kmsErr("UnsupportedOperationException", "Importing new key material into multi-Region key %s (for rotation) is not supported by this server.", keyARN(ref))
+			case im.Pending != nil:
+				return kmsErr("UnsupportedOperationException", "%s already has key material pending rotation (KeyMaterialId %s); rotate it with RotateKeyOnDemand or delete it first.", keyARN(ref), im.Pending.ID)
+			case !im.complete():
+				return errState(cur)
+			}
+			version := im.Materials[len(im.Materials)-1].Version + 1
+			if version <= cur.CurrentVersion {
+				version = cur.CurrentVersion + 1
+			}
+			wrapped, err := s.root.Wrap(ctx, material, materialAAD(ref, version))
+			if err != nil {
+				return err
+			}
+			entry.Version, entry.CreatedAt = version, s.now().UTC()
+			im.Pending = &pendingMaterial{importedMaterial: entry, Wrapped: wrapped}
+		}
+		cur.MaterialExpires = im.nextExpiry()
+		if cur.State == StatePendingImport && im.complete() {
+			cur.State = StateEnabled
 		}
 		if err := setAttrs(&cur, ca); err != nil {
 			return err
 		}
-		cur.MaterialExpires = validTo
-		cur.CurrentVersion = 1
-		if cur.State == StatePendingImport {
-			cur.State = StateEnabled
-		}
+		out = ImportKeyMaterialOutput{KeyId: keyARN(ref), KeyMaterialId: matID}
 		return tx.UpdateKey(ctx, cur)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ImportKeyMaterialOutput{KeyId: keyARN(ref), KeyMaterialId: matID}, nil
+	return &out, nil
 }
 
 // unwrapImport decrypts the encrypted key material with the stored
@@ -412,87 +467,145 @@ func (s *Service) unwrapImport(ctx context.Context, k store.Key, imp *importAttr
 	}
 }
 
-// DeleteImportedKeyMaterial deletes an EXTERNAL key's material; the key
-// becomes PendingImport (or stays PendingDeletion) until the same material
-// is imported again.
+// DeleteImportedKeyMaterial deletes one imported material of an EXTERNAL
+// key: the one named by KeyMaterialId, else the current one. Deleting a
+// material the key uses makes it PendingImport (a key pending deletion
+// stays so) until the same material is imported again; deleting material
+// pending rotation just forgets it.
 func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, c Caller, in *DeleteImportedKeyMaterialInput) (*DeleteImportedKeyMaterialOutput, error) {
 	if in.KeyMaterialId != nil && !materialIDRE.MatchString(*in.KeyMaterialId) {
 		var v validation
 		v.add(in.KeyMaterialId, "keyMaterialId", "satisfy regular expression pattern: ^[a-f0-9]+$ and have length 64")
 		return nil, v.err()
 	}
+	k, err := s.keyForManagement(ctx, c, in.KeyId, "kms:DeleteImportedKeyMaterial", nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseAWSManaged(&k, "kms:DeleteImportedKeyMaterial"); err != nil {
+		return nil, err
+	}
 	var matID string
-	k, err := s.mutateKey(ctx, c, in.KeyId, "kms:DeleteImportedKeyMaterial", nil, func(k *store.Key) error {
-		if err := requireExternal(*k); err != nil {
-			return err
-		}
-		if k.State == StatePendingDeletion {
-			return errState(*k)
-		}
-		a, err := parseAttrs(*k)
+	err = s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		cur, err := txKey(ctx, tx, k.Ref)
 		if err != nil {
 			return err
 		}
-		if a.Import != nil {
-			matID = a.Import.MaterialID
+		if err := requireExternal(cur); err != nil {
+			return err
 		}
-		if in.KeyMaterialId != nil && *in.KeyMaterialId != matID {
-			return kmsErr("NotFoundException", "Key material %s is not associated with %s.", *in.KeyMaterialId, keyARN(k.Ref))
+		if cur.State == StatePendingDeletion || cur.State == StatePendingReplicaDeletion {
+			return errState(cur)
 		}
-		return nil
+		a, err := parseAttrs(cur)
+		if err != nil {
+			return err
+		}
+		im := a.Import
+		if im == nil {
+			im = &importAttrs{}
+			a.Import = im
+		}
+		var target *importedMaterial
+		switch {
+		case in.KeyMaterialId != nil && im.Pending != nil && im.Pending.ID == *in.KeyMaterialId:
+			matID = im.Pending.ID
+			im.Pending = nil
+		case in.KeyMaterialId != nil:
+			if target = im.byID(*in.KeyMaterialId); target == nil {
+				return kmsErr("NotFoundException", "Key material %s is not associated with %s.", *in.KeyMaterialId, keyARN(cur.Ref))
+			}
+		default:
+			target = im.material(cur.CurrentVersion)
+		}
+		if target != nil {
+			matID = target.ID
+			if target.Present {
+				if err := tx.DeleteMaterial(ctx, cur.Ref, target.Version); err != nil {
+					return err
+				}
+			}
+			target.Present, target.ExpirationModel, target.ValidTo = false, "", time.Time{}
+			if cur.State == StateEnabled || cur.State == StateDisabled {
+				cur.State = StatePendingImport
+			}
+		}
+		cur.MaterialExpires = im.nextExpiry()
+		if err := setAttrs(&cur, a); err != nil {
+			return err
+		}
+		return tx.UpdateKey(ctx, cur)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.dropImportedMaterial(ctx, k.Ref, nil); err != nil {
-		return nil, mapStoreErr(err)
-	}
 	return &DeleteImportedKeyMaterialOutput{KeyId: keyARN(k.Ref), KeyMaterialId: matID}, nil
 }
 
-// dropImportedMaterial deletes an EXTERNAL key's material in one
-// transaction: Enabled and Disabled keys become PendingImport, a key
-// pending deletion stays so. check, if set, may refuse (errSkip) after
-// re-reading the key. Errors are the store's (or check's), unmapped.
-func (s *Service) dropImportedMaterial(ctx context.Context, ref store.KeyRef, check func(k store.Key) error) error {
-	return s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+// expireImportedMaterial deletes, in one transaction, the imported
+// materials of a key whose ValidTo is not after now (and forgets expired
+// material pending rotation): Enabled and Disabled keys become
+// PendingImport, a key pending deletion stays so. It reports whether
+// anything expired. Errors are the store's, unmapped.
+func (s *Service) expireImportedMaterial(ctx context.Context, ref store.KeyRef, now time.Time) (bool, error) {
+	expired := false
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		expired = false
 		k, err := txKey(ctx, tx, ref)
 		if err != nil {
 			return err
-		}
-		if check != nil {
-			if err := check(k); err != nil {
-				return err
-			}
 		}
 		a, err := parseAttrs(k)
 		if err != nil {
 			return err
 		}
-		if a.Import != nil {
-			a.Import.Present = false
-			a.Import.ExpirationModel = ""
+		im := a.Import
+		if k.MaterialExpires.IsZero() || k.MaterialExpires.After(now) || im == nil {
+			return nil
+		}
+		for i := range im.Materials {
+			m := &im.Materials[i]
+			if m.Present && !m.ValidTo.IsZero() && !m.ValidTo.After(now) {
+				if err := tx.DeleteMaterial(ctx, ref, m.Version); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				m.Present, m.ExpirationModel, m.ValidTo = false, "", time.Time{}
+				expired = true
+			}
+		}
+		if p := im.Pending; p != nil && !p.ValidTo.IsZero() && !p.ValidTo.After(now) {
+			im.Pending = nil
+			expired = true
+		}
+		k.MaterialExpires = im.nextExpiry()
+		if !im.complete() && (k.State == StateEnabled || k.State == StateDisabled) {
+			k.State = StatePendingImport
 		}
 		if err := setAttrs(&k, a); err != nil {
 			return err
 		}
-		if err := tx.DeleteMaterials(ctx, ref); err != nil {
-			return err
-		}
-		k.MaterialExpires = time.Time{}
-		if k.State == StateEnabled || k.State == StateDisabled {
-			k.State = StatePendingImport
-		}
 		return tx.UpdateKey(ctx, k)
 	})
+	return expired && err == nil, err
 }
 
-// importState returns the ExpirationModel and whether material is present
-// for an EXTERNAL key's metadata.
+// importState returns the ExpirationModel of an EXTERNAL key's current
+// material and whether that material is present, for its metadata.
 func importState(k store.Key) (model string, present bool) {
 	a, err := parseAttrs(k)
 	if err != nil || a.Import == nil {
 		return "", false
 	}
-	return a.Import.ExpirationModel, a.Import.Present
+	m := a.Import.material(k.CurrentVersion)
+	if m == nil {
+		return "", false
+	}
+	return m.ExpirationModel, m.Present
+}
+
+// importComplete reports whether an EXTERNAL key has all its imported
+// materials.
+func importComplete(k store.Key) bool {
+	a, err := parseAttrs(k)
+	return err == nil && a.Import != nil && a.Import.complete()
 }

@@ -60,18 +60,12 @@ func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceResult, error)
 				s.log.InfoContext(ctx, "key deleted at the end of its deletion window", "key", keyARN(k.Ref))
 			}
 		case !k.MaterialExpires.IsZero() && !k.MaterialExpires.After(now):
-			errSkip := errors.New("not due")
-			err := s.dropImportedMaterial(ctx, k.Ref, func(cur store.Key) error {
-				if cur.MaterialExpires.IsZero() || cur.MaterialExpires.After(now) {
-					return errSkip
-				}
-				return nil
-			})
-			if errors.Is(err, errSkip) {
-				continue
-			}
+			expired, err := s.expireImportedMaterial(ctx, k.Ref, now)
 			if err != nil {
 				return res, err
+			}
+			if !expired {
+				continue
 			}
 			res.Expired++
 			s.log.InfoContext(ctx, "imported key material expired and was deleted", "key", keyARN(k.Ref))

@@ -274,7 +274,10 @@ func (s *Service) ReplicateKey(ctx context.Context, c Caller, in *ReplicateKeyIn
 			// Created without material: the same material must be imported.
 			ra.Import = &importAttrs{}
 			if ca.Import != nil {
-				ra.Import.MaterialID = ca.Import.MaterialID
+				for _, m := range ca.Import.Materials {
+					ra.Import.Materials = append(ra.Import.Materials, importedMaterial{Version: m.Version, ID: m.ID,
+						RotationType: m.RotationType, RotatedAt: m.RotatedAt, CreatedAt: m.CreatedAt})
+				}
 			}
 			rk.State = StatePendingImport
 		}

@@ -3,6 +3,7 @@ package kms
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/coffer-kms/coffer/internal/store"
 )
@@ -83,16 +84,49 @@ func TestAttrsRoundTrip(t *testing.T) {
 	if err := setAttrs(&k, keyAttrs{}); err != nil || k.Attrs != "" {
 		t.Fatalf("empty attributes: %q, %v", k.Attrs, err)
 	}
-	want := keyAttrs{Import: &importAttrs{TokenID: "ab", Present: true}, MRK: &mrkAttrs{PrimaryRegion: "us-east-1"}}
+	want := keyAttrs{Import: &importAttrs{TokenID: "ab", Materials: []importedMaterial{{Version: 1, ID: "m1", Present: true}}}, MRK: &mrkAttrs{PrimaryRegion: "us-east-1"}}
 	if err := setAttrs(&k, want); err != nil {
 		t.Fatal(err)
 	}
 	got, err := parseAttrs(k)
-	if err != nil || got.Import == nil || got.Import.TokenID != "ab" || !got.Import.Present || got.MRK == nil || got.MRK.PrimaryRegion != "us-east-1" {
+	if err != nil || got.Import == nil || got.Import.TokenID != "ab" || !got.Import.complete() || got.Import.material(1) == nil || got.MRK == nil || got.MRK.PrimaryRegion != "us-east-1" {
 		t.Fatalf("parseAttrs = %+v, %v", got, err)
 	}
 	k.Attrs = "{not json"
 	if _, err := parseAttrs(k); err == nil {
 		t.Error("malformed attributes parsed")
+	}
+}
+
+func TestImportAttrsHelpers(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := importAttrs{
+		Materials: []importedMaterial{
+			{Version: 1, ID: "a", Present: true, ValidTo: t0.Add(3 * time.Hour)},
+			{Version: 2, ID: "b", Present: true},
+			{Version: 3, ID: "c", Present: false, ValidTo: t0.Add(time.Hour)}, // absent: does not expire
+		},
+		Pending: &pendingMaterial{importedMaterial: importedMaterial{Version: 4, ID: "d", Present: true, ValidTo: t0.Add(2 * time.Hour)}},
+	}
+	tests := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"nextExpiry", a.nextExpiry(), t0.Add(2 * time.Hour)},
+		{"complete", a.complete(), false},
+		{"byID", a.byID("b").Version, uint32(2)},
+		{"byID missing", a.byID("z") == nil, true},
+		{"material", a.material(3).ID, "c"},
+		{"material missing", a.material(9) == nil, true},
+		{"empty complete", (&importAttrs{}).complete(), false},
+		{"empty nextExpiry", (&importAttrs{}).nextExpiry().IsZero(), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %v, want %v", tc.got, tc.want)
+			}
+		})
 	}
 }

@@ -137,6 +137,12 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, c Caller, in *KeyIDInpu
 	if err != nil {
 		return nil, err
 	}
+	if k.Origin == OriginExternal && k.KeySpec == SpecSymmetricDefault && !k.MultiRegion {
+		if err := s.rotateImported(ctx, k.Ref); err != nil {
+			return nil, err
+		}
+		return &RotateKeyOnDemandOutput{KeyId: keyARN(k.Ref)}, nil
+	}
 	err = s.rotate(ctx, k.Ref, "ON_DEMAND", func(k *store.Key) error {
 		if err := refuseAWSManaged(k, "kms:RotateKeyOnDemand"); err != nil {
 			return err
@@ -221,7 +227,7 @@ func (s *Service) ListKeyRotations(ctx context.Context, c Caller, in *ListKeyRot
 		return nil, err
 	}
 	if k.Origin == OriginExternal && k.KeySpec == SpecSymmetricDefault {
-		return importedRotations(k, in.IncludeKeyMaterial, afterVersion), nil
+		return importedRotations(k, in.IncludeKeyMaterial, afterVersion, limit), nil
 	}
 	if err := requireNotPendingDeletion(&k); err != nil {
 		return nil, err
@@ -271,22 +277,96 @@ func (s *Service) syncRotationStatus(ctx context.Context, k store.Key) error {
 }
 
 // importedRotations is ListKeyRotations of a symmetric key with imported
-// material: Coffer keeps one imported material per key (no imported
-// rotations), so ALL_KEY_MATERIAL lists it, with its import state, and
-// ROTATIONS_ONLY lists nothing.
-func importedRotations(k store.Key, include string, afterVersion uint64) *ListKeyRotationsOutput {
+// material: with ALL_KEY_MATERIAL every imported material (the first one
+// too) and the material pending rotation; with ROTATIONS_ONLY the
+// materials that a rotation made current. Entries carry ImportState,
+// ExpirationModel, ValidTo and KeyMaterialDescription.
+func importedRotations(k store.Key, include string, afterVersion uint64, limit int) *ListKeyRotationsOutput {
 	out := &ListKeyRotationsOutput{Rotations: []RotationsListEntry{}}
 	a, err := parseAttrs(k)
-	if err != nil || a.Import == nil || a.Import.MaterialID == "" || include != "ALL_KEY_MATERIAL" || afterVersion >= 1 {
+	if err != nil || a.Import == nil {
 		return out
 	}
-	e := RotationsListEntry{KeyId: keyARN(k.Ref), KeyMaterialId: a.Import.MaterialID, KeyMaterialDescription: a.Import.Description,
-		ImportState: "PENDING_IMPORT", KeyMaterialState: "CURRENT"}
-	if a.Import.Present {
-		e.ImportState = "IMPORTED"
-		e.ExpirationModel = a.Import.ExpirationModel
-		e.ValidTo = awsproto.TimePtr(k.MaterialExpires)
+	type item struct {
+		m       importedMaterial
+		pending bool
 	}
-	out.Rotations = append(out.Rotations, e)
+	var items []item
+	for _, m := range a.Import.Materials {
+		items = append(items, item{m: m})
+	}
+	if p := a.Import.Pending; p != nil {
+		items = append(items, item{m: p.importedMaterial, pending: true})
+	}
+	var last uint32
+	for _, it := range items {
+		m := it.m
+		if uint64(m.Version) <= afterVersion || (m.RotationType == "" && include != "ALL_KEY_MATERIAL") {
+			continue
+		}
+		if len(out.Rotations) == limit {
+			out.Truncated = true
+			out.NextMarker = encodeMarker(listRotations, strconv.FormatUint(uint64(last), 10))
+			break
+		}
+		e := RotationsListEntry{KeyId: keyARN(k.Ref), KeyMaterialId: m.ID, KeyMaterialDescription: m.Description,
+			ImportState: "PENDING_IMPORT", KeyMaterialState: "NON_CURRENT", RotationType: m.RotationType, RotationDate: awsproto.TimePtr(m.RotatedAt)}
+		switch {
+		case it.pending:
+			e.KeyMaterialState = "PENDING_ROTATION"
+		case m.Version == k.CurrentVersion:
+			e.KeyMaterialState = "CURRENT"
+		}
+		if m.Present {
+			e.ImportState = "IMPORTED"
+			e.ExpirationModel = m.ExpirationModel
+			e.ValidTo = awsproto.TimePtr(m.ValidTo)
+		}
+		out.Rotations = append(out.Rotations, e)
+		last = m.Version
+	}
 	return out
+}
+
+// rotateImported is RotateKeyOnDemand of a symmetric key with imported
+// material: the material pending rotation (ImportKeyMaterial with
+// NEW_KEY_MATERIAL) becomes the current material.
+func (s *Service) rotateImported(ctx context.Context, ref store.KeyRef) error {
+	return s.update(ctx, func(ctx context.Context, tx store.Tx) error {
+		k, err := txKey(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := requireEnabledForRotation(k); err != nil {
+			return err
+		}
+		a, err := parseAttrs(k)
+		if err != nil {
+			return err
+		}
+		im := a.Import
+		if im == nil || im.Pending == nil {
+			return kmsErr("UnsupportedOperationException", "%s has no key material pending rotation: import new key material with ImportType NEW_KEY_MATERIAL first.", keyARN(ref))
+		}
+		if k.OnDemandRotations >= maxOnDemandRotation {
+			return kmsErr("LimitExceededException", "%s has been rotated on demand %d times, the most allowed for a key.", keyARN(ref), maxOnDemandRotation)
+		}
+		now := s.now().UTC()
+		p := im.Pending
+		m := store.Material{Ref: ref, Version: p.Version, MaterialID: p.ID, Wrapped: p.Wrapped, CreatedAt: now, RotationType: "ON_DEMAND"}
+		if err := tx.AddMaterial(ctx, m); err != nil {
+			return err
+		}
+		entry := p.importedMaterial
+		entry.RotationType, entry.RotatedAt = "ON_DEMAND", now
+		im.Materials = append(im.Materials, entry)
+		im.Pending = nil
+		k.CurrentVersion = entry.Version
+		k.OnDemandRotations++
+		k.MaterialExpires = im.nextExpiry()
+		if err := setAttrs(&k, a); err != nil {
+			return err
+		}
+		return tx.UpdateKey(ctx, k)
+	})
 }

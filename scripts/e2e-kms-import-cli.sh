@@ -14,10 +14,12 @@
 #   - RSA_AES_KEY_WRAP_SHA_256 with openssl's `enc -id-aes256-wrap-pad` of
 #     an RSA private key (PKCS#8), sign in Coffer, `openssl dgst -verify`;
 #   - delete-imported-key-material (PendingImport) and re-import;
+#   - new material (--import-type NEW_KEY_MATERIAL), rotate-key-on-demand,
+#     and the new ciphertext opened locally with the new material;
 #   - multi-Region keys: replicate-key, a us-east-1 ciphertext decrypted in
 #     eu-west-1 (not in a Region without a replica), update-primary-region,
 #     and imported material in a multi-Region key and its replica;
-#   - expiry: --valid-to a few seconds ahead, the maintenance loop (once a
+#   - expiry: --valid-to 30 seconds ahead, the maintenance loop (once a
 #     minute) deletes the material and the key goes back to PendingImport.
 # Prints "N passed, M failed"; exits non-zero on any failure. The server is
 # killed on exit. Every step is bounded in time.
@@ -212,6 +214,24 @@ else
 	fail "re-import after delete" "$(cat err.txt)"
 fi
 
+# New material for on-demand rotation: NEW_KEY_MATERIAL, then rotate-key-on-demand.
+ossl rand -out Second.bin 32
+if get_params "$key" RSAES_OAEP_SHA_256 RSA_2048 && oaep_wrap Second.bin SecondWrapped.bin &&
+	import "$key" SecondWrapped.bin --import-type NEW_KEY_MATERIAL --key-material-description second \
+		--expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE > /dev/null 2> err.txt &&
+	aws kms list-key-rotations --key-id "$key" --include-key-material ALL_KEY_MATERIAL > rot.json 2> err.txt &&
+	[[ $(json rot.json '" ".join(r["KeyMaterialState"] for r in d["Rotations"])') == "CURRENT PENDING_ROTATION" ]] &&
+	aws kms rotate-key-on-demand --key-id "$key" > /dev/null 2> err.txt &&
+	aws kms encrypt --key-id "$key" --plaintext fileb://msg.txt --encryption-context purpose=cli \
+		--query CiphertextBlob --output text > ct2.b64 2> err.txt && base64 -d ct2.b64 > ct2.bin &&
+	python3 blob.py open Second.bin us-east-1 ct2.bin 2> err.txt | cmp -s - msg.txt &&
+	aws kms decrypt --ciphertext-blob fileb://ct.bin --encryption-context purpose=cli \
+		--query Plaintext --output text 2> err.txt | base64 -d | cmp -s - msg.txt; then
+	pass "import-key-material --import-type NEW_KEY_MATERIAL + rotate-key-on-demand: new ciphertexts use the new material, old ones decrypt"
+else
+	fail "new key material and rotation" "$(cat err.txt rot.json 2>/dev/null)"
+fi
+
 # --- RSA signing key, RSA_AES_KEY_WRAP_SHA_256 (AWS's openssl recipe) ----
 if aws kms create-key --origin EXTERNAL --key-spec RSA_2048 --key-usage SIGN_VERIFY > rsakey.json 2> err.txt; then
 	rsakey=$(json rsakey.json 'd["KeyMetadata"]["KeyId"]')
@@ -283,7 +303,7 @@ fi
 # --- expiry --------------------------------------------------------------
 if aws kms create-key --origin EXTERNAL > exp.json 2> err.txt; then
 	expkey=$(json exp.json 'd["KeyMetadata"]["KeyId"]')
-	valid_to=$(python3 -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc)+datetime.timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+	valid_to=$(python3 -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc)+datetime.timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 	if get_params "$expkey" RSAES_OAEP_SHA_256 RSA_2048 && oaep_wrap PlaintextKeyMaterial.bin Exp.bin &&
 		import "$expkey" Exp.bin --expiration-model KEY_MATERIAL_EXPIRES --valid-to "$valid_to" > /dev/null 2> err.txt &&
 		aws kms describe-key --key-id "$expkey" > expdesc.json 2> err.txt &&
@@ -291,7 +311,7 @@ if aws kms create-key --origin EXTERNAL > exp.json 2> err.txt; then
 		pass "import with --valid-to: ExpirationModel KEY_MATERIAL_EXPIRES"
 		# The maintenance loop runs once a minute.
 		st=""
-		for _ in $(seq 90); do
+		for _ in $(seq 150); do
 			st=$(state "$expkey"); [[ "$st" == PendingImport ]] && break; sleep 1
 		done
 		if [[ "$st" == PendingImport ]]; then

@@ -255,3 +255,48 @@ func FuzzUnwrapImported(f *testing.F) {
 		}
 	})
 }
+
+// TestParseOpenSSLPKCS8: the PKCS#8 private keys openssl makes (what users
+// import with RSA_AES_KEY_WRAP, following the AWS guide) parse for their
+// key spec, and not for another.
+func TestParseOpenSSLPKCS8(t *testing.T) {
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatalf("this test needs the openssl command: %v", err)
+	}
+	dir := t.TempDir()
+	tests := []struct {
+		spec  string
+		args  []string
+		other string
+	}{
+		{SpecRSA2048, []string{"-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"}, SpecRSA3072},
+		{SpecP384, []string{"-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"}, SpecP256},
+		{SpecSECP256K1, []string{"-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1"}, SpecP256},
+		{SpecEd25519, []string{"-algorithm", "ED25519"}, SpecP256},
+	}
+	for _, tc := range tests {
+		t.Run(tc.spec, func(t *testing.T) {
+			raw := filepath.Join(dir, tc.spec+".der")
+			p8 := filepath.Join(dir, tc.spec+".p8")
+			if out, err := exec.Command(bin, append(append([]string{"genpkey"}, tc.args...), "-outform", "DER", "-out", raw)...).CombinedOutput(); err != nil {
+				t.Fatalf("openssl genpkey: %v\n%s", err, out)
+			}
+			if out, err := exec.Command(bin, "pkcs8", "-topk8", "-nocrypt", "-inform", "DER", "-outform", "DER", "-in", raw, "-out", p8).CombinedOutput(); err != nil {
+				t.Fatalf("openssl pkcs8: %v\n%s", err, out)
+			}
+			der, err := os.ReadFile(p8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := ParsePrivateKey(tc.spec, der)
+			if err != nil {
+				t.Fatalf("ParsePrivateKey(%s) of openssl's PKCS#8: %v", tc.spec, err)
+			}
+			k.Zero()
+			if _, err := ParsePrivateKey(tc.other, der); err == nil {
+				t.Errorf("a %s key parsed as %s", tc.spec, tc.other)
+			}
+		})
+	}
+}

@@ -148,8 +148,10 @@ func TestMultiRegionSymmetric(t *testing.T) {
 		_, err = euw.RotateKeyOnDemand(ctx(), &kms.RotateKeyOnDemandInput{KeyId: &keyID})
 		wantCode(t, err, "UnsupportedOperationException")
 		ok(east.EnableKeyRotation(ctx(), &kms.EnableKeyRotationInput{KeyId: &keyID})).get(t)
-		if st := ok(euw.GetKeyRotationStatus(ctx(), &kms.GetKeyRotationStatusInput{KeyId: &keyID})).get(t); !st.KeyRotationEnabled {
-			t.Error("the replica does not report the primary's rotation status")
+		pst := ok(east.GetKeyRotationStatus(ctx(), &kms.GetKeyRotationStatusInput{KeyId: &keyID})).get(t)
+		if st := ok(euw.GetKeyRotationStatus(ctx(), &kms.GetKeyRotationStatusInput{KeyId: &keyID})).get(t); !st.KeyRotationEnabled ||
+			st.NextRotationDate == nil || !st.NextRotationDate.Equal(*pst.NextRotationDate) || aws.ToInt32(st.RotationPeriodInDays) != 365 {
+			t.Errorf("the replica does not report the primary's rotation status: %+v", st)
 		}
 		ok(east.RotateKeyOnDemand(ctx(), &kms.RotateKeyOnDemandInput{KeyId: &keyID})).get(t)
 		pe, pw := keyState(t, east, keyID), keyState(t, euw, keyID)

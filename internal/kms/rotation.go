@@ -125,7 +125,16 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, c Caller, in *KeyIDI
 	if k.RotationEnabled {
 		days := int32(k.RotationPeriodDays)
 		out.RotationPeriodInDays = &days
-		out.NextRotationDate = awsproto.TimePtr(k.NextRotation)
+		next := k.NextRotation
+		if m := mrkOf(k); m != nil && m.PrimaryRegion != k.Ref.Region {
+			// A replica rotates with its primary: report the primary's date.
+			pref := k.Ref
+			pref.Region = m.PrimaryRegion
+			if p, err := s.loadKey(ctx, pref); err == nil {
+				next = p.NextRotation
+			}
+		}
+		out.NextRotationDate = awsproto.TimePtr(next)
 	}
 	return out, nil
 }

@@ -19,6 +19,8 @@ SUPPORTED = {
         "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
         "Sign", "Verify", "GetPublicKey", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
         "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GetKeyLastUsage",
+        "GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial",
+        "ReplicateKey", "UpdatePrimaryRegion",
     },
     "s3": {
         "AbortMultipartUpload", "CompleteMultipartUpload", "CreateBucket", "CreateMultipartUpload",
@@ -43,7 +45,12 @@ SUPPORTED = {
 }
 NOTES = {
     "kms": {
-        "CreateKey": "every KeySpec/KeyUsage pair but SM2 (docs/key-specs.md); origin AWS_KMS only; EXTERNAL origin, multi-Region keys and SM2 answer UnsupportedOperationException",
+        "CreateKey": "every KeySpec/KeyUsage pair but SM2 (docs/key-specs.md); origin AWS_KMS or EXTERNAL, MultiRegion (docs/imported-and-multi-region-keys.md); custom key stores and SM2 answer UnsupportedOperationException",
+        "ReplicateKey": "replica in another Region of the same server: same key id and material, own policy, description, tags, aliases and state; needs kms:ReplicateKey on the primary and kms:CreateKey in the replica Region; the replica is Enabled (or PendingImport) at once, no transient Creating state",
+        "UpdatePrimaryRegion": "swaps the roles at once (no transient Updating state); needs kms:UpdatePrimaryRegion on both keys",
+        "GetParametersForImport": "RSAES_OAEP_SHA_1/256 and RSA_AES_KEY_WRAP_SHA_1/256 with RSA_2048/3072/4096 wrapping keys, valid 24 h; RSAES_PKCS1_V1_5 and SM2 answer UnsupportedOperationException",
+        "ImportKeyMaterial": "symmetric, HMAC and asymmetric (PKCS#8) material; expiry via the maintenance loop; re-import of the same material; NEW_KEY_MATERIAL + RotateKeyOnDemand for symmetric keys (not multi-Region ones)",
+        "DeleteImportedKeyMaterial": "one material (KeyMaterialId, else the current one); the key goes back to PendingImport",
         "Sign": "RAW and DIGEST; MessageType EXTERNAL_MU (ML-DSA) answers UnsupportedOperationException",
         "Verify": "RAW and DIGEST; MessageType EXTERNAL_MU (ML-DSA) answers UnsupportedOperationException",
         "Encrypt": "symmetric keys and RSA keys (RSAES_OAEP_SHA_1/256)",

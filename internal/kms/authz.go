@@ -84,6 +84,16 @@ func (s *Service) authorizeWith(ctx context.Context, c Caller, action string, k 
 	if err := checkGrantTokens(grantTokens); err != nil {
 		return err
 	}
+	if m := mrkKeyType(k); m != "" {
+		if _, set := condCtx["kms:MultiRegionKeyType"]; !set {
+			cc := make(map[string][]string, len(condCtx)+1)
+			for ck, cv := range condCtx {
+				cc[ck] = cv
+			}
+			cc["kms:MultiRegionKeyType"] = []string{m}
+			condCtx = cc
+		}
+	}
 	r := AuthzRequest{Caller: c, Action: action, Resource: "*", Key: k, EncryptionContext: encCtx, GrantTokens: grantTokens, Context: condCtx}
 	if k != nil {
 		r.Resource = keyARN(k.Ref)

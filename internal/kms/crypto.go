@@ -77,7 +77,7 @@ func (s *Service) seal(ctx context.Context, k store.Key, encCtx map[string]strin
 		return nil, "", errInternal(err)
 	}
 	h := keyring.BlobHeader{Account: k.Ref.Account, KeyID: k.Ref.KeyID, MaterialVersion: k.CurrentVersion}
-	blob, err = m.sym.Seal(s.rand, h, k.Ref.Region, encCtx, plaintext)
+	blob, err = m.sym.Seal(s.rand, h, blobRegion(k), encCtx, plaintext)
 	if err != nil {
 		return nil, "", errInternal(err)
 	}
@@ -135,6 +135,9 @@ func (s *Service) open(ctx context.Context, ob openedBlob, region string, blob [
 	}
 	if err != nil {
 		return nil, "", errInternal(err)
+	}
+	if ob.key.MultiRegion {
+		region = blobRegion(ob.key)
 	}
 	plain, err := m.sym.Open(blob, region, encCtx)
 	if err != nil {

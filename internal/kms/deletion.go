@@ -23,8 +23,16 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, c Caller, in *Schedul
 	}
 	k, err := s.mutateKey(ctx, c, in.KeyId, "kms:ScheduleKeyDeletion",
 		map[string][]string{"kms:ScheduleKeyDeletionPendingWindowInDays": {strconv.Itoa(int(days))}}, func(k *store.Key) error {
-			if err := requireNotPendingDeletion(k); err != nil {
-				return err
+			if k.State == StatePendingDeletion || k.State == StatePendingReplicaDeletion {
+				return errState(*k)
+			}
+			if len(replicaRefs(*k)) > 0 {
+				// A primary waits for its replicas to be deleted; its own
+				// window starts when the last one is gone.
+				k.State = StatePendingReplicaDeletion
+				k.PendingWindowDays = int(days)
+				k.DeletionDate = time.Time{}
+				return nil
 			}
 			k.State = StatePendingDeletion
 			k.PendingWindowDays = int(days)
@@ -41,10 +49,13 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, c Caller, in *Schedul
 // CancelKeyDeletion takes a key out of PendingDeletion; it becomes Disabled.
 func (s *Service) CancelKeyDeletion(ctx context.Context, c Caller, in *KeyIDInput) (*CancelKeyDeletionOutput, error) {
 	k, err := s.mutateKey(ctx, c, in.KeyId, "kms:CancelKeyDeletion", nil, func(k *store.Key) error {
-		if k.State != StatePendingDeletion {
+		if k.State != StatePendingDeletion && k.State != StatePendingReplicaDeletion {
 			return kmsErr("KMSInvalidStateException", "%s is not pending deletion.", keyARN(k.Ref))
 		}
 		k.State = StateDisabled
+		if k.Origin == OriginExternal && !importComplete(*k) {
+			k.State = StatePendingImport // no material to use: it must be imported again
+		}
 		k.DeletionDate = time.Time{}
 		k.PendingWindowDays = 0
 		return nil

@@ -175,10 +175,8 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (
 		return nil, kmsErr("UnsupportedOperationException", "KeySpec SM2 is not supported by this server: SM2 keys exist only in the AWS China Regions, and Coffer has no vetted SM2 implementation.")
 	case !keyring.ValidUsage(spec, usage):
 		return nil, kmsErr("ValidationException", "KeyUsage %s is not compatible with KeySpec %s", usage, spec)
-	case origin != OriginAWSKMS:
-		return nil, kmsErr("UnsupportedOperationException", "Origin %s is not supported by this server yet; only AWS_KMS keys can be created.", origin)
-	case in.MultiRegion:
-		return nil, kmsErr("UnsupportedOperationException", "Multi-Region keys are not supported by this server yet.")
+	case origin != OriginAWSKMS && origin != OriginExternal:
+		return nil, kmsErr("UnsupportedOperationException", "Origin %s is not supported by this server: it has no custom key stores.", origin)
 	}
 	condCtx := map[string][]string{
 		"kms:KeySpec":                        {spec},
@@ -187,17 +185,29 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (
 		"kms:MultiRegion":                    {strconv.FormatBool(in.MultiRegion)},
 		"kms:BypassPolicyLockoutSafetyCheck": {strconv.FormatBool(in.BypassPolicyLockoutSafetyCheck)},
 	}
+	if in.MultiRegion {
+		condCtx["kms:MultiRegionKeyType"] = []string{MultiRegionPrimary}
+	}
 	addRequestTags(condCtx, in.Tags)
 	if err := s.authorizeWith(ctx, c, "kms:CreateKey", nil, nil, nil, condCtx); err != nil {
 		return nil, err
 	}
-	keyID, err := newKeyID(s.rand)
+	newID := newKeyID
+	if in.MultiRegion {
+		newID = newMRKID
+	}
+	keyID, err := newID(s.rand)
 	if err != nil {
 		return nil, errInternal(err)
 	}
 	ref := store.KeyRef{Account: c.Account, Region: c.Region, KeyID: keyID}
 	k := store.Key{Ref: ref, CreationDate: s.now().UTC(), KeySpec: spec, KeyUsage: usage, Origin: origin,
-		KeyManager: ManagerCustomer, State: StateEnabled, Policy: defaultKeyPolicy(c.Account), CurrentVersion: 1}
+		KeyManager: ManagerCustomer, State: StateEnabled, Policy: defaultKeyPolicy(c.Account), CurrentVersion: 1,
+		MultiRegion: in.MultiRegion}
+	var attrs keyAttrs
+	if in.MultiRegion {
+		attrs.MRK = &mrkAttrs{PrimaryRegion: c.Region}
+	}
 	if in.Description != nil {
 		k.Description = *in.Description
 	}
@@ -207,23 +217,34 @@ func (s *Service) CreateKey(ctx context.Context, c Caller, in *CreateKeyInput) (
 		}
 		k.Policy = *in.Policy
 	}
-	mat, err := s.newMaterial(ctx, ref, spec, 1, "")
-	if err != nil {
+	var mat store.Material
+	if origin == OriginExternal {
+		// No material until ImportKeyMaterial.
+		k.State = StatePendingImport
+		attrs.Import = &importAttrs{}
+	} else if mat, err = s.newMaterial(ctx, ref, spec, 1, ""); err != nil {
+		return nil, errInternal(err)
+	}
+	if err := setAttrs(&k, attrs); err != nil {
 		return nil, errInternal(err)
 	}
 	err = s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.CreateKey(ctx, k); err != nil {
 			return err
 		}
-		if err := tx.AddMaterial(ctx, mat); err != nil {
-			return err
+		if mat.Wrapped != nil {
+			if err := tx.AddMaterial(ctx, mat); err != nil {
+				return err
+			}
 		}
 		return tx.PutTags(ctx, ref, toStoreTags(in.Tags))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &CreateKeyOutput{KeyMetadata: s.metadata(k, mat.MaterialID)}, nil
+	md := s.metadata(k, mat.MaterialID)
+	md.MultiRegionConfiguration = s.mrkConfig(ctx, k)
+	return &CreateKeyOutput{KeyMetadata: md}, nil
 }
 
 // metadata renders a key as KeyMetadata. materialID is the current
@@ -253,6 +274,16 @@ func (s *Service) metadata(k store.Key, materialID string) KeyMetadata {
 	if !slices.Contains(allCMKSpecs, k.KeySpec) {
 		md.CustomerMasterKeySpec = "" // the legacy enum has no name for it
 	}
+	if k.Origin == OriginExternal {
+		md.ExpirationModel, _ = importState(k)
+		if !k.MaterialExpires.IsZero() {
+			md.ValidTo = awsproto.TimePtr(k.MaterialExpires)
+		}
+	}
+	if k.State == StatePendingReplicaDeletion {
+		days := int32(k.PendingWindowDays)
+		md.PendingDeletionWindowInDays = &days
+	}
 	if k.State == StatePendingDeletion {
 		md.DeletionDate = awsproto.TimePtr(k.DeletionDate)
 		days := int32(k.PendingWindowDays)
@@ -280,7 +311,9 @@ func (s *Service) DescribeKey(ctx context.Context, c Caller, in *KeyIDInput) (*D
 	if m, err := s.loadMaterial(ctx, k, k.CurrentVersion); err == nil {
 		matID = m.id
 	}
-	return &DescribeKeyOutput{KeyMetadata: s.metadata(k, matID)}, nil
+	md := s.metadata(k, matID)
+	md.MultiRegionConfiguration = s.mrkConfig(ctx, k)
+	return &DescribeKeyOutput{KeyMetadata: md}, nil
 }
 
 // Listing kinds, so that a marker from one listing is refused by another.
@@ -394,6 +427,8 @@ func stateWords(state string) string {
 		return "pending deletion"
 	case StatePendingImport:
 		return "pending import"
+	case StatePendingReplicaDeletion:
+		return "pending replica deletion"
 	case StateDisabled:
 		return "disabled"
 	case StateEnabled:
@@ -404,7 +439,7 @@ func stateWords(state string) string {
 
 // requireNotPendingDeletion refuses management of keys pending deletion.
 func requireNotPendingDeletion(k *store.Key) error {
-	if k.State == StatePendingDeletion || k.State == StatePendingImport {
+	if k.State == StatePendingDeletion || k.State == StatePendingImport || k.State == StatePendingReplicaDeletion {
 		return errState(*k)
 	}
 	return nil

@@ -12,11 +12,14 @@ import (
 type MaintenanceResult struct {
 	Deleted int // keys destroyed because their deletion window ended
 	Rotated int // keys whose automatic rotation came due
+	Expired int // keys whose imported key material expired (and was deleted)
 }
 
 // RunMaintenance performs the time-driven work that is due now: it destroys
 // keys whose deletion window has ended (with their material, aliases and
-// tags) and rotates enabled keys whose automatic rotation is due. Several
+// tags), deletes imported key material whose ValidTo has passed (the key
+// goes back to PendingImport), and rotates enabled keys whose automatic
+// rotation is due. Several
 // nodes may run it at once: each change re-checks its condition in its
 // transaction.
 func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceResult, error) {
@@ -44,6 +47,9 @@ func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceResult, error)
 					return nil
 				}
 				deleted = true
+				if err := s.forgetReplica(ctx, tx, cur, now); err != nil {
+					return err
+				}
 				return tx.DeleteKey(ctx, k.Ref)
 			})
 			if err != nil {
@@ -53,6 +59,16 @@ func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceResult, error)
 				res.Deleted++
 				s.log.InfoContext(ctx, "key deleted at the end of its deletion window", "key", keyARN(k.Ref))
 			}
+		case !k.MaterialExpires.IsZero() && !k.MaterialExpires.After(now):
+			expired, err := s.expireImportedMaterial(ctx, k.Ref, now)
+			if err != nil {
+				return res, err
+			}
+			if !expired {
+				continue
+			}
+			res.Expired++
+			s.log.InfoContext(ctx, "imported key material expired and was deleted", "key", keyARN(k.Ref))
 		case k.RotationEnabled && k.State == StateEnabled && !k.NextRotation.After(now):
 			errSkip := errors.New("not due")
 			err := s.rotate(ctx, k.Ref, "AUTOMATIC", func(cur *store.Key) error {
@@ -72,7 +88,7 @@ func (s *Service) RunMaintenance(ctx context.Context) (MaintenanceResult, error)
 			s.log.InfoContext(ctx, "key rotated automatically", "key", keyARN(k.Ref))
 		}
 	}
-	if res.Deleted > 0 {
+	if res.Deleted > 0 || res.Expired > 0 {
 		if p, ok := s.store.(store.Purger); ok {
 			if err := p.Purge(ctx); err != nil {
 				return res, err

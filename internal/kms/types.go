@@ -33,8 +33,11 @@ type KeyMetadata struct {
 	KeyAgreementAlgorithms      []string `json:",omitempty"`
 	MacAlgorithms               []string `json:",omitempty"`
 	MultiRegion                 bool
-	PendingDeletionWindowInDays *int32 `json:",omitempty"`
-	CurrentKeyMaterialId        string `json:",omitempty"`
+	PendingDeletionWindowInDays *int32                    `json:",omitempty"`
+	ValidTo                     *awsproto.Timestamp       `json:",omitempty"`
+	ExpirationModel             string                    `json:",omitempty"`
+	CurrentKeyMaterialId        string                    `json:",omitempty"`
+	MultiRegionConfiguration    *MultiRegionConfiguration `json:",omitempty"`
 }
 
 // CreateKeyInput is the CreateKey request.
@@ -104,7 +107,7 @@ type ScheduleKeyDeletionInput struct {
 // ScheduleKeyDeletionOutput is the ScheduleKeyDeletion response.
 type ScheduleKeyDeletionOutput struct {
 	KeyId               string
-	DeletionDate        *awsproto.Timestamp
+	DeletionDate        *awsproto.Timestamp `json:",omitempty"` // none while PendingReplicaDeletion
 	KeyState            string
 	PendingWindowInDays int32
 }
@@ -323,11 +326,15 @@ type ListKeyRotationsInput struct {
 
 // RotationsListEntry is one rotation in ListKeyRotations.
 type RotationsListEntry struct {
-	KeyId            string
-	KeyMaterialId    string              `json:",omitempty"`
-	KeyMaterialState string              `json:",omitempty"`
-	RotationDate     *awsproto.Timestamp `json:",omitempty"`
-	RotationType     string              `json:",omitempty"`
+	KeyId                  string
+	KeyMaterialId          string              `json:",omitempty"`
+	KeyMaterialDescription string              `json:",omitempty"`
+	ImportState            string              `json:",omitempty"`
+	KeyMaterialState       string              `json:",omitempty"`
+	ExpirationModel        string              `json:",omitempty"`
+	ValidTo                *awsproto.Timestamp `json:",omitempty"`
+	RotationDate           *awsproto.Timestamp `json:",omitempty"`
+	RotationType           string              `json:",omitempty"`
 }
 
 // ListKeyRotationsOutput is the ListKeyRotations response.

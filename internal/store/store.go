@@ -102,6 +102,9 @@ type Key struct {
 	CurrentVersion uint32
 	// OnDemandRotations counts RotateKeyOnDemand calls (AWS allows 25 per key).
 	OnDemandRotations int
+	// MaterialExpires is when imported key material expires
+	// (ImportKeyMaterial with KEY_MATERIAL_EXPIRES); zero when it does not.
+	MaterialExpires time.Time
 	// Attrs holds extra attributes as a JSON document, for later key kinds
 	// (multi-region configuration, import state, ...). Empty means none.
 	Attrs string
@@ -180,8 +183,9 @@ type Reader interface {
 	// KeyID > page.After, at most page.Limit.
 	ListKeys(ctx context.Context, account, region string, page Page) ([]Key, error)
 	// ListKeysDue returns keys of any account and region that are
-	// PendingDeletion with DeletionDate <= now, or have RotationEnabled with
-	// NextRotation <= now, at most limit of them.
+	// PendingDeletion with DeletionDate <= now, have RotationEnabled with
+	// NextRotation <= now, or have a non-zero MaterialExpires <= now, at
+	// most limit of them.
 	ListKeysDue(ctx context.Context, now time.Time, limit int) ([]Key, error)
 
 	// GetMaterial returns one version of a key's material, or ErrNotFound.
@@ -232,6 +236,14 @@ type Tx interface {
 	// AddMaterial inserts a material version; ErrExists if that version
 	// exists, ErrNotFound if the key does not.
 	AddMaterial(ctx context.Context, m Material) error
+
+	// DeleteMaterials removes every material version of a key (imported
+	// material that expired or was deleted); the key stays. ErrNotFound if
+	// the key is absent.
+	DeleteMaterials(ctx context.Context, ref KeyRef) error
+	// DeleteMaterial removes one material version of a key; ErrNotFound
+	// if the key or that version is absent.
+	DeleteMaterial(ctx context.Context, ref KeyRef, version uint32) error
 
 	// CreateAlias inserts an alias; ErrExists if the name is taken in its
 	// account and region, ErrNotFound if the target key does not exist.

@@ -112,6 +112,7 @@ const (
 	sqlListKeysDue = `SELECT account, region, key_id, ` + sqlstore.KeyBody + ` FROM keys
 		WHERE (state = 'PendingDeletion' AND deletion_date <= $1)
 		   OR (rotation_enabled AND next_rotation <= $1)
+		   OR (material_expires IS NOT NULL AND material_expires <= $1)
 		ORDER BY account, region, key_id LIMIT $2`
 	sqlKeyExists   = `SELECT EXISTS (SELECT 1 FROM keys WHERE account = $1 AND region = $2 AND key_id = $3)`
 	sqlGetMaterial = `SELECT material_id, wrapped, created_at, rotation_type FROM key_materials
@@ -156,14 +157,14 @@ func keyArgs(a []any, k *store.Key) []any {
 	return append(a, ts(k.CreationDate), k.Description, k.KeySpec, k.KeyUsage, k.Origin, k.KeyManager,
 		k.MultiRegion, k.State, ts(k.DeletionDate), int32(k.PendingWindowDays), k.Policy,
 		k.RotationEnabled, int32(k.RotationPeriodDays), ts(k.NextRotation), int64(k.CurrentVersion),
-		int32(k.OnDemandRotations), k.Attrs)
+		int32(k.OnDemandRotations), k.Attrs, ts(k.MaterialExpires))
 }
 
 // GetKey implements store.Reader.
 func (r reader) GetKey(ctx context.Context, ref store.KeyRef) (store.Key, error) {
 	k := store.Key{Ref: ref}
 	var s keyScan
-	var buf [17]any
+	var buf [18]any
 	err := r.q.QueryRow(ctx, sqlGetKey, ref.Account, ref.Region, ref.KeyID).Scan(s.Dest(&k, buf[:0])...)
 	if err != nil {
 		return store.Key{}, noRows(err, "get key %s/%s/%s", ref.Account, ref.Region, ref.KeyID)

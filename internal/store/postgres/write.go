@@ -107,7 +107,7 @@ func (t *tx) DeleteAccessKey(ctx context.Context, accessKeyID string) error {
 
 // CreateKey implements store.Tx.
 func (t *tx) CreateKey(ctx context.Context, k store.Key) error {
-	var buf [20]any
+	var buf [21]any
 	args := keyArgs(append(buf[:0], k.Ref.Account, k.Ref.Region, k.Ref.KeyID), &k)
 	op := fmt.Sprintf("create key %s/%s/%s", k.Ref.Account, k.Ref.Region, k.Ref.KeyID)
 	if err := t.writeOne(ctx, op, store.ErrExists, sqlCreateKey, args...); err != nil {
@@ -119,7 +119,7 @@ func (t *tx) CreateKey(ctx context.Context, k store.Key) error {
 
 // UpdateKey implements store.Tx.
 func (t *tx) UpdateKey(ctx context.Context, k store.Key) error {
-	var buf [20]any
+	var buf [21]any
 	args := append(keyArgs(buf[:0], &k), k.Ref.Account, k.Ref.Region, k.Ref.KeyID)
 	op := fmt.Sprintf("update key %s/%s/%s", k.Ref.Account, k.Ref.Region, k.Ref.KeyID)
 	if err := t.writeOne(ctx, op, store.ErrNotFound, sqlUpdateKey, args...); err != nil {
@@ -147,6 +147,29 @@ func (t *tx) DeleteKey(ctx context.Context, ref store.KeyRef) error {
 	for _, name := range aliases {
 		t.changes.Alias(ref.Account, ref.Region, name)
 	}
+	return nil
+}
+
+// DeleteMaterials implements store.Tx.
+func (t *tx) DeleteMaterials(ctx context.Context, ref store.KeyRef) error {
+	op := fmt.Sprintf("delete materials %s/%s/%s", ref.Account, ref.Region, ref.KeyID)
+	if err := t.needKey(ctx, ref, op); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, sqlDeleteMaterials, ref.Account, ref.Region, ref.KeyID); err != nil {
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	}
+	t.changes.Key(ref)
+	return nil
+}
+
+// DeleteMaterial implements store.Tx.
+func (t *tx) DeleteMaterial(ctx context.Context, ref store.KeyRef, version uint32) error {
+	op := fmt.Sprintf("delete material %s/%s/%s version %d", ref.Account, ref.Region, ref.KeyID, version)
+	if err := t.writeOne(ctx, op, store.ErrNotFound, sqlDeleteMaterial, ref.Account, ref.Region, ref.KeyID, int64(version)); err != nil {
+		return err
+	}
+	t.changes.Key(ref)
 	return nil
 }
 
@@ -253,15 +276,18 @@ const (
 			expiration = excluded.expiration`
 	sqlDeleteAccessKey = `DELETE FROM access_keys WHERE access_key_id = $1`
 	sqlCreateKey       = `INSERT INTO keys (account, region, key_id, ` + sqlstore.KeyBody + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT DO NOTHING`
 	sqlUpdateKey = `UPDATE keys SET creation_date = $1, description = $2, key_spec = $3, key_usage = $4,
 		origin = $5, key_manager = $6, multi_region = $7, state = $8, deletion_date = $9,
 		pending_window_days = $10, policy = $11, rotation_enabled = $12, rotation_period_days = $13,
-		next_rotation = $14, current_version = $15, on_demand_rotations = $16, attrs = $17
-		WHERE account = $18 AND region = $19 AND key_id = $20`
+		next_rotation = $14, current_version = $15, on_demand_rotations = $16, attrs = $17,
+		material_expires = $18
+		WHERE account = $19 AND region = $20 AND key_id = $21`
 	sqlDeleteAliasesOfKey = `DELETE FROM aliases WHERE account = $1 AND region = $2 AND target_key_id = $3 RETURNING name`
 	sqlDeleteKey          = `DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3`
+	sqlDeleteMaterials    = `DELETE FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3`
+	sqlDeleteMaterial     = `DELETE FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $4`
 	sqlAddMaterial        = `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`
 	sqlCreateAlias = `INSERT INTO aliases (account, region, name, target_key_id, created_at, updated_at)

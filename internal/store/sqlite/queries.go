@@ -78,6 +78,8 @@ const (
 	qCreateKey
 	qUpdateKey
 	qDeleteKey
+	qDeleteMaterials
+	qDeleteMaterial
 	qAddMaterial
 	qCreateAlias
 	qUpdateAlias
@@ -150,6 +152,7 @@ var queries = [numStmts]string{
 	qListKeysDue: `SELECT account, region, key_id, ` + sqlstore.KeyBody + ` FROM keys
 		WHERE (state = 'PendingDeletion' AND deletion_date <= ?1)
 		   OR (rotation_enabled AND next_rotation <= ?1)
+		   OR (material_expires IS NOT NULL AND material_expires <= ?1)
 		ORDER BY account, region, key_id LIMIT ?2`,
 	qKeyExists: `SELECT 1 FROM keys WHERE ` + keyRefWhere,
 	qGetMaterial: `SELECT material_id, wrapped, created_at, rotation_type FROM key_materials
@@ -248,13 +251,16 @@ var queries = [numStmts]string{
 			expiration = excluded.expiration`,
 	qDeleteAccessKey: `DELETE FROM access_keys WHERE access_key_id = ?`,
 	qCreateKey: `INSERT INTO keys (account, region, key_id, ` + sqlstore.KeyBody + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	qUpdateKey: `UPDATE keys SET creation_date = ?, description = ?, key_spec = ?, key_usage = ?,
 		origin = ?, key_manager = ?, multi_region = ?, state = ?, deletion_date = ?,
 		pending_window_days = ?, policy = ?, rotation_enabled = ?, rotation_period_days = ?,
-		next_rotation = ?, current_version = ?, on_demand_rotations = ?, attrs = ?
+		next_rotation = ?, current_version = ?, on_demand_rotations = ?, attrs = ?,
+		material_expires = ?
 		WHERE ` + keyRefWhere,
-	qDeleteKey: `DELETE FROM keys WHERE ` + keyRefWhere,
+	qDeleteKey:       `DELETE FROM keys WHERE ` + keyRefWhere,
+	qDeleteMaterials: `DELETE FROM key_materials WHERE ` + keyRefWhere,
+	qDeleteMaterial:  `DELETE FROM key_materials WHERE ` + keyRefWhere + ` AND version = ?`,
 	qAddMaterial: `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	qCreateAlias: `INSERT INTO aliases (account, region, name, target_key_id, created_at, updated_at)

@@ -123,14 +123,14 @@ func keyArgs(a []any, k *store.Key) []any {
 	return append(a, micros(k.CreationDate), k.Description, k.KeySpec, k.KeyUsage, k.Origin, k.KeyManager,
 		k.MultiRegion, k.State, micros(k.DeletionDate), int64(k.PendingWindowDays), k.Policy,
 		k.RotationEnabled, int64(k.RotationPeriodDays), micros(k.NextRotation), int64(k.CurrentVersion),
-		int64(k.OnDemandRotations), k.Attrs)
+		int64(k.OnDemandRotations), k.Attrs, micros(k.MaterialExpires))
 }
 
 // GetKey implements store.Reader.
 func (r reader) GetKey(ctx context.Context, ref store.KeyRef) (store.Key, error) {
 	k := store.Key{Ref: ref}
 	var s keyScan
-	var buf [17]any
+	var buf [18]any
 	if err := r.row(ctx, qGetKey, ref.Account, ref.Region, ref.KeyID).Scan(s.Dest(&k, buf[:0])...); err != nil {
 		return store.Key{}, noRows(err, "get key %s/%s/%s", ref.Account, ref.Region, ref.KeyID)
 	}

@@ -112,7 +112,7 @@ func (t *tx) DeleteAccessKey(ctx context.Context, accessKeyID string) error {
 
 // CreateKey implements store.Tx.
 func (t *tx) CreateKey(ctx context.Context, k store.Key) error {
-	var buf [20]any
+	var buf [21]any
 	args := keyArgs(append(buf[:0], k.Ref.Account, k.Ref.Region, k.Ref.KeyID), &k)
 	op := fmt.Sprintf("create key %s/%s/%s", k.Ref.Account, k.Ref.Region, k.Ref.KeyID)
 	if err := t.writeOne(ctx, op, store.ErrExists, qCreateKey, args...); err != nil {
@@ -124,7 +124,7 @@ func (t *tx) CreateKey(ctx context.Context, k store.Key) error {
 
 // UpdateKey implements store.Tx.
 func (t *tx) UpdateKey(ctx context.Context, k store.Key) error {
-	var buf [20]any
+	var buf [21]any
 	args := append(keyArgs(buf[:0], &k), k.Ref.Account, k.Ref.Region, k.Ref.KeyID)
 	op := fmt.Sprintf("update key %s/%s/%s", k.Ref.Account, k.Ref.Region, k.Ref.KeyID)
 	if err := t.writeOne(ctx, op, store.ErrNotFound, qUpdateKey, args...); err != nil {
@@ -152,6 +152,29 @@ func (t *tx) DeleteKey(ctx context.Context, ref store.KeyRef) error {
 	for _, name := range aliases {
 		t.changes.Alias(ref.Account, ref.Region, name)
 	}
+	return nil
+}
+
+// DeleteMaterials implements store.Tx.
+func (t *tx) DeleteMaterials(ctx context.Context, ref store.KeyRef) error {
+	op := fmt.Sprintf("delete materials %s/%s/%s", ref.Account, ref.Region, ref.KeyID)
+	if err := t.needKey(ctx, ref, op); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, qDeleteMaterials, ref.Account, ref.Region, ref.KeyID); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	t.changes.Key(ref)
+	return nil
+}
+
+// DeleteMaterial implements store.Tx.
+func (t *tx) DeleteMaterial(ctx context.Context, ref store.KeyRef, version uint32) error {
+	op := fmt.Sprintf("delete material %s/%s/%s version %d", ref.Account, ref.Region, ref.KeyID, version)
+	if err := t.writeOne(ctx, op, store.ErrNotFound, qDeleteMaterial, ref.Account, ref.Region, ref.KeyID, int64(version)); err != nil {
+		return err
+	}
+	t.changes.Key(ref)
 	return nil
 }
 

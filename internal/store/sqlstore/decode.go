@@ -41,7 +41,7 @@ const (
 	KeyBody = `creation_date, description, key_spec, key_usage, origin, key_manager,
 	multi_region, state, deletion_date, pending_window_days, policy,
 	rotation_enabled, rotation_period_days, next_rotation, current_version,
-	on_demand_rotations, attrs`
+	on_demand_rotations, attrs, material_expires`
 	// The IAM tables' columns after account.
 	UserCols   = `name, user_id, path, created_at, tags`
 	GroupCols  = `name, group_id, path, created_at`
@@ -57,7 +57,7 @@ const (
 // destinations would escape to the heap. The pattern is
 //
 //	var s KeyScan[T, PT]
-//	var buf [17]any
+//	var buf [18]any
 //	err := row.Scan(s.Dest(&k, buf[:0])...)
 //	s.Finish(&k)
 
@@ -97,7 +97,7 @@ func (Decoder[T, PT]) AccessKey(sc Scanner) (store.AccessKey, error) {
 
 // KeyScan holds the KeyBody columns that need converting.
 type KeyScan[T any, PT TimeColumn[T]] struct {
-	created, deletion, next           T
+	created, deletion, next, expires  T
 	window, period, version, onDemand int64
 }
 
@@ -106,7 +106,7 @@ func (s *KeyScan[T, PT]) Dest(k *store.Key, d []any) []any {
 	return append(d, PT(&s.created), &k.Description, &k.KeySpec, &k.KeyUsage, &k.Origin, &k.KeyManager,
 		&k.MultiRegion, &k.State, PT(&s.deletion), &s.window, &k.Policy,
 		&k.RotationEnabled, &s.period, PT(&s.next), &s.version,
-		&s.onDemand, &k.Attrs)
+		&s.onDemand, &k.Attrs, PT(&s.expires))
 }
 
 // Finish converts into k what Scan wrote into s.
@@ -114,6 +114,7 @@ func (s *KeyScan[T, PT]) Finish(k *store.Key) {
 	k.CreationDate = PT(&s.created).Time()
 	k.DeletionDate = PT(&s.deletion).Time()
 	k.NextRotation = PT(&s.next).Time()
+	k.MaterialExpires = PT(&s.expires).Time()
 	k.PendingWindowDays = int(s.window)
 	k.RotationPeriodDays = int(s.period)
 	k.CurrentVersion = uint32(s.version)
@@ -124,7 +125,7 @@ func (s *KeyScan[T, PT]) Finish(k *store.Key) {
 func (Decoder[T, PT]) KeyWithRef(sc Scanner) (store.Key, error) {
 	var k store.Key
 	var s KeyScan[T, PT]
-	var buf [20]any
+	var buf [21]any
 	d := append(buf[:0], &k.Ref.Account, &k.Ref.Region, &k.Ref.KeyID)
 	if err := sc.Scan(s.Dest(&k, d)...); err != nil {
 		return store.Key{}, err

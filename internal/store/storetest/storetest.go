@@ -103,6 +103,7 @@ func normKey(k store.Key) store.Key {
 	k.CreationDate = utc(k.CreationDate)
 	k.DeletionDate = utc(k.DeletionDate)
 	k.NextRotation = utc(k.NextRotation)
+	k.MaterialExpires = utc(k.MaterialExpires)
 	return k
 }
 
@@ -111,6 +112,7 @@ func checkKey(t *testing.T, got, want store.Key) {
 	checkTime(t, "CreationDate", got.CreationDate, want.CreationDate)
 	checkTime(t, "DeletionDate", got.DeletionDate, want.DeletionDate)
 	checkTime(t, "NextRotation", got.NextRotation, want.NextRotation)
+	checkTime(t, "MaterialExpires", got.MaterialExpires, want.MaterialExpires)
 	if g, w := normKey(got), normKey(want); g != w {
 		t.Errorf("key mismatch:\n got  %+v\n want %+v", g, w)
 	}
@@ -153,6 +155,7 @@ func newKey(r store.KeyRef) store.Key {
 		NextRotation:       at(365 * 24 * time.Hour),
 		CurrentVersion:     1,
 		OnDemandRotations:  2,
+		MaterialExpires:    at(48 * time.Hour),
 		Attrs:              `{"x":1}`,
 	}
 }
@@ -447,6 +450,7 @@ func testListKeysDue(t *testing.T, open func(t *testing.T) store.Store) {
 		k.DeletionDate = deletion
 		k.RotationEnabled = rotation
 		k.NextRotation = next
+		k.MaterialExpires = time.Time{}
 		return k
 	}
 	keys := []store.Key{
@@ -460,7 +464,11 @@ func testListKeysDue(t *testing.T, open func(t *testing.T) store.Store) {
 		mk("444455556666", "us-east-1", "rot-off", "Enabled", time.Time{}, false, now.Add(-time.Hour)),
 		mk("444455556666", "ap-south-1", "plain", "Enabled", time.Time{}, false, time.Time{}),
 		mk("555566667777", "ap-south-1", "both", "PendingDeletion", now.Add(-time.Hour), true, now.Add(-time.Hour)),
+		mk("555566667777", "ap-south-1", "expired", "Enabled", time.Time{}, false, time.Time{}),
+		mk("555566667777", "ap-south-1", "expires-later", "Enabled", time.Time{}, false, time.Time{}),
 	}
+	keys[len(keys)-2].MaterialExpires = now
+	keys[len(keys)-1].MaterialExpires = now.Add(time.Millisecond)
 	createKeys(t, s, keys...)
 
 	due, err := s.ListKeysDue(ctx, now, 0)
@@ -476,6 +484,7 @@ func testListKeysDue(t *testing.T, open func(t *testing.T) store.Store) {
 		"111122223333/us-east-1/del-past",
 		"444455556666/us-east-1/rot-now",
 		"555566667777/ap-south-1/both",
+		"555566667777/ap-south-1/expired",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ListKeysDue = %q\nwant %q", got, want)
@@ -557,6 +566,30 @@ func testMaterials(t *testing.T, open func(t *testing.T) store.Store) {
 		return tx.AddMaterial(ctx, m)
 	})
 	wantErr(t, "AddMaterial for a missing key", err, store.ErrNotFound)
+
+	// DeleteMaterial removes one version.
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteMaterial(ctx, r, 2) })
+	_, err = s.GetMaterial(ctx, r, 2)
+	wantErr(t, "GetMaterial after DeleteMaterial", err, store.ErrNotFound)
+	if _, err := s.GetMaterial(ctx, r, 3); err != nil {
+		t.Errorf("DeleteMaterial of version 2 removed version 3: %v", err)
+	}
+	err = s.Update(ctx, func(ctx context.Context, tx store.Tx) error { return tx.DeleteMaterial(ctx, r, 2) })
+	wantErr(t, "DeleteMaterial of a missing version", err, store.ErrNotFound)
+
+	// DeleteMaterials (imported material deleted or expired) keeps the key.
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteMaterials(ctx, r) })
+	if ms, err := s.ListMaterials(ctx, r); err != nil || len(ms) != 0 {
+		t.Errorf("ListMaterials after DeleteMaterials = %d, %v; want none", len(ms), err)
+	}
+	if _, err := s.GetKey(ctx, r); err != nil {
+		t.Errorf("GetKey after DeleteMaterials: %v", err)
+	}
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.AddMaterial(ctx, mat(1, "")) })
+	err = s.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteMaterials(ctx, ref("111122223333", "us-east-1", "missing"))
+	})
+	wantErr(t, "DeleteMaterials of a missing key", err, store.ErrNotFound)
 }
 
 func testAliases(t *testing.T, open func(t *testing.T) store.Store) {

@@ -19,8 +19,9 @@
 #   - multi-Region keys: replicate-key, a us-east-1 ciphertext decrypted in
 #     eu-west-1 (not in a Region without a replica), update-primary-region,
 #     and imported material in a multi-Region key and its replica;
-#   - expiry: --valid-to 30 seconds ahead, the maintenance loop (once a
-#     minute) deletes the material and the key goes back to PendingImport.
+#   - expiry: --valid-to 15 seconds ahead, the maintenance loop (every 2 s
+#     here: --maintenance-interval 2s) deletes the material and the key goes
+#     back to PendingImport.
 # Prints "N passed, M failed"; exits non-zero on any failure. The server is
 # killed on exit. Every step is bounded in time.
 #
@@ -33,7 +34,7 @@ command -v openssl >/dev/null || { echo "e2e-kms-import: openssl is not installe
 python3 -c 'import cryptography' 2>/dev/null || { echo "e2e-kms-import: python3 cryptography is not installed" >&2; exit 2; }
 
 source scripts/lib/coffer-dev.sh
-coffer_dev_up e2e-kms-import
+COFFER_DEV_FLAGS="--maintenance-interval 2s" coffer_dev_up e2e-kms-import
 
 export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
 export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
@@ -303,13 +304,13 @@ fi
 # --- expiry --------------------------------------------------------------
 if aws kms create-key --origin EXTERNAL > exp.json 2> err.txt; then
 	expkey=$(json exp.json 'd["KeyMetadata"]["KeyId"]')
-	valid_to=$(python3 -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc)+datetime.timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+	valid_to=$(python3 -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc)+datetime.timedelta(seconds=15)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
 	if get_params "$expkey" RSAES_OAEP_SHA_256 RSA_2048 && oaep_wrap PlaintextKeyMaterial.bin Exp.bin &&
 		import "$expkey" Exp.bin --expiration-model KEY_MATERIAL_EXPIRES --valid-to "$valid_to" > /dev/null 2> err.txt &&
 		aws kms describe-key --key-id "$expkey" > expdesc.json 2> err.txt &&
 		[[ $(json expdesc.json 'd["KeyMetadata"]["ExpirationModel"]') == KEY_MATERIAL_EXPIRES ]]; then
 		pass "import with --valid-to: ExpirationModel KEY_MATERIAL_EXPIRES"
-		# The maintenance loop runs once a minute.
+		# The maintenance loop runs every 2 s here.
 		st=""
 		for _ in $(seq 150); do
 			st=$(state "$expkey"); [[ "$st" == PendingImport ]] && break; sleep 1

@@ -5,6 +5,7 @@
 #   work        the temporary directory (removed on exit)
 #   server_pid  the server's PID (killed on exit)
 #   endpoint    the server's URL
+# COFFER_DEV_FLAGS adds flags to `coffer serve` (e.g. --maintenance-interval 2s).
 # It installs an EXIT trap that stops the server and removes $work; a
 # script that needs its own cleanup can define coffer_dev_cleanup_hook.
 
@@ -30,7 +31,8 @@ coffer_dev_up() {
 	timeout 300 go build -o "$work/coffer" ./cmd/coffer || { echo "$name: build failed" >&2; exit 1; }
 
 	# --addr 127.0.0.1:0: the kernel picks a free port; coffer prints the endpoint.
-	"$work/coffer" serve --dev --data-dir "$work/data" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+	# shellcheck disable=SC2086 # COFFER_DEV_FLAGS is a list of flags
+	"$work/coffer" serve --dev --data-dir "$work/data" --addr 127.0.0.1:0 ${COFFER_DEV_FLAGS:-} >"$work/serve.out" 2>"$work/serve.err" &
 	server_pid=$!
 
 	endpoint=""

@@ -142,7 +142,7 @@ func (s *Service) receive(ctx context.Context, r *Request, key []byte, alg check
 	if err != nil {
 		return nil, err
 	}
-	if _, err := io.Copy(io.MultiWriter(hasher, ew), r.Body); err != nil {
+	if _, err := s.copyHashed(ew, hasher, r.Body); err != nil {
 		return nil, bodyError(err)
 	}
 	if err := ew.Close(); err != nil {

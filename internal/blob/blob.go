@@ -89,10 +89,17 @@ type Store struct {
 
 	mu   sync.Mutex
 	live map[string]struct{} // temp file names of writers not yet finished
+
+	// dirs: the shard directories this Store made durable.
+	dirs durableDirs
+	// syncDir fsyncs a directory (the package's syncDir; tests count calls).
+	syncDir func(dir string) error
 }
 
 // New returns a Store rooted at root, creating root, root/tmp and
-// root/objects if needed. It does not sweep: call Sweep at startup.
+// root/objects if needed, and fsyncs the shard directories' parents once
+// (at most 257 directories) so that every shard directory it finds is
+// durable. It does not sweep: call Sweep at startup.
 func New(ctx context.Context, root string, opts Options) (*Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("blob: new: %w", err)
@@ -110,7 +117,11 @@ func New(ctx context.Context, root string, opts Options) (*Store, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	return &Store{root: abs, rand: r, live: make(map[string]struct{})}, nil
+	s := &Store{root: abs, rand: r, live: make(map[string]struct{}), syncDir: syncDir}
+	if err := s.loadShards(); err != nil {
+		return nil, fmt.Errorf("blob: new: %w", err)
+	}
+	return s, nil
 }
 
 // Root returns the absolute root directory of the store.
@@ -196,7 +207,7 @@ func (s *Store) Delete(ctx context.Context, id ID) error {
 		}
 		return fmt.Errorf("blob: delete %s: %w", id, err)
 	}
-	if err := syncDir(filepath.Dir(p)); err != nil {
+	if err := s.syncDir(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("blob: delete %s: %w", id, err)
 	}
 	return nil

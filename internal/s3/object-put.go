@@ -28,8 +28,9 @@ const (
 var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
 
 // putObject is PutObject: the body is hashed (MD5 when the ETag is the MD5
-// or Content-MD5 is sent, the optional additional checksum) and encrypted in one pass into a new blob, verified,
-// committed, and only then recorded, replacing any current object.
+// or Content-MD5 is sent, the optional additional checksum) and encrypted
+// in one pass into a new blob, verified, committed, and only then
+// recorded, replacing any current object.
 func (s *Service) putObject(ctx context.Context, r *Request) (*Response, error) {
 	if len(r.Key) > maxKeyLength {
 		return nil, s3Err(awsproto.S3KeyTooLongError, "")
@@ -142,7 +143,7 @@ func (s *Service) receive(ctx context.Context, r *Request, key []byte, alg check
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.copyHashed(ew, hasher, r.Body); err != nil {
+	if _, err := io.Copy(io.MultiWriter(hasher, ew), r.Body); err != nil {
 		return nil, bodyError(err)
 	}
 	if err := ew.Close(); err != nil {

@@ -113,8 +113,6 @@ type Service struct {
 	calls      kmsCounters
 	// orphanAge and gcInterval drive RunMaintenanceLoop.
 	orphanAge, gcInterval time.Duration
-	// bufs holds the receive path's buffers (copyHashed).
-	bufs bufferPool
 }
 
 // New returns a Service.

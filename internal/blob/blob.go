@@ -97,9 +97,7 @@ type Store struct {
 }
 
 // New returns a Store rooted at root, creating root, root/tmp and
-// root/objects if needed, and fsyncs the shard directories' parents once
-// (at most 257 directories) so that every shard directory it finds is
-// durable. It does not sweep: call Sweep at startup.
+// root/objects if needed. It does not sweep: call Sweep at startup.
 func New(ctx context.Context, root string, opts Options) (*Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("blob: new: %w", err)
@@ -117,11 +115,7 @@ func New(ctx context.Context, root string, opts Options) (*Store, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	s := &Store{root: abs, rand: r, live: make(map[string]struct{}), syncDir: syncDir}
-	if err := s.loadShards(); err != nil {
-		return nil, fmt.Errorf("blob: new: %w", err)
-	}
-	return s, nil
+	return &Store{root: abs, rand: r, live: make(map[string]struct{}), syncDir: syncDir}, nil
 }
 
 // Root returns the absolute root directory of the store.

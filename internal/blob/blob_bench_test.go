@@ -49,7 +49,9 @@ func BenchmarkCommit(b *testing.B) {
 					b.Fatal(err)
 				}
 				if warm {
-					// Reopened, as a store with many blobs is at startup.
+					// Reopened, as a store with many blobs is at startup
+					// (the first commit into each shard then fsyncs its
+					// parents once).
 					prewarm(b, s)
 					if s, err = New(ctx, dir, Options{}); err != nil {
 						b.Fatal(err)

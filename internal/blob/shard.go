@@ -14,9 +14,9 @@ import (
 // created or found, then fsynced in their parent after that. Bit i of top
 // is objects/<i as 2 hex digits>; bit i of shard is objects/ab/cd with
 // i = 0xabcd. A commit fsyncs a shard's parents only while its bit is
-// clear: once per shard directory per process instead of on every commit
-// that finds it (the directory may have been made by a process that died
-// before it fsynced the parent, so finding it is not enough).
+// clear: once per shard directory per Store (finding a directory is not
+// enough: a concurrent writer may have just made it and not yet fsynced
+// the parent, or a process may have died between the two).
 type durableDirs struct {
 	top   [256 / 64]atomic.Uint64
 	shard [65536 / 64]atomic.Uint64
@@ -86,64 +86,4 @@ func (s *Store) syncShard(id ID) error {
 	}
 	setBit(s.dirs.shard[:], shard)
 	return nil
-}
-
-// loadShards makes the shard directories that exist when the Store opens
-// durable and records them, so that commits into them fsync no parent: it
-// lists each objects/ab, fsyncs it (which makes every entry listed
-// durable), then fsyncs objects. A directory can exist without being
-// durable if a process died between its mkdir and the fsync of its parent.
-// On a full store this is 257 fsyncs at startup.
-func (s *Store) loadShards() error {
-	base := filepath.Join(s.root, objDir)
-	tops, err := os.ReadDir(base)
-	if err != nil {
-		return err
-	}
-	var seenTop []int
-	var seenShard []int
-	for _, t := range tops {
-		ti, ok := shardName(t)
-		if !ok {
-			continue
-		}
-		dir := filepath.Join(base, t.Name())
-		shards, err := os.ReadDir(dir)
-		if err != nil {
-			return err
-		}
-		if err := s.syncDir(dir); err != nil {
-			return err
-		}
-		for _, sh := range shards {
-			if si, ok := shardName(sh); ok {
-				seenShard = append(seenShard, ti<<8|si)
-			}
-		}
-		seenTop = append(seenTop, ti)
-	}
-	if err := s.syncDir(base); err != nil {
-		return err
-	}
-	for _, i := range seenTop {
-		setBit(s.dirs.top[:], i)
-	}
-	for _, i := range seenShard {
-		setBit(s.dirs.shard[:], i)
-	}
-	return nil
-}
-
-// shardName returns the index of a shard directory entry named by two
-// lowercase hex digits.
-func shardName(d fs.DirEntry) (int, bool) {
-	n := d.Name()
-	if !d.IsDir() || len(n) != 2 {
-		return 0, false
-	}
-	if _, err := ParseID(n + "000000000000000000000000000000"); err != nil {
-		return 0, false
-	}
-	v, _ := strconv.ParseUint(n, 16, 8)
-	return int(v), true
 }

@@ -52,13 +52,14 @@ func TestShardDirectorySync(t *testing.T) {
 		{"known shard", nil, id("aabb0"), []string{"aa/bb"}},
 		{"new shard, known top", nil, id("aacc"), []string{"aa/cc", "aa"}},
 		{"known shard again", nil, id("aacc0"), []string{"aa/cc"}},
-		{"existing shard, new Store (made durable by New)", func() { s = open() }, id("aabb1"), []string{"aa/bb"}},
+		{"existing shard, new Store", func() { s = open() }, id("aabb1"), []string{"aa/bb", "aa", "."}},
+		{"then known", nil, id("aabb2"), []string{"aa/bb"}},
 		{"shard made by another after New", func() {
 			if err := os.Mkdir(filepath.Join(root, objDir, "aa", "dd"), dirPerm); err != nil {
 				t.Fatal(err)
 			}
 		}, id("aadd"), []string{"aa/dd", "aa"}},
-		{"then known", nil, id("aadd0"), []string{"aa/dd"}},
+		{"and then known", nil, id("aadd0"), []string{"aa/dd"}},
 		{"known shard removed behind our back", func() {
 			if err := os.RemoveAll(filepath.Join(root, objDir, "aa", "cc")); err != nil {
 				t.Fatal(err)

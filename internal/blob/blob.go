@@ -89,6 +89,11 @@ type Store struct {
 
 	mu   sync.Mutex
 	live map[string]struct{} // temp file names of writers not yet finished
+
+	// dirs: the shard directories this Store made durable.
+	dirs durableDirs
+	// syncDir fsyncs a directory (the package's syncDir; tests count calls).
+	syncDir func(dir string) error
 }
 
 // New returns a Store rooted at root, creating root, root/tmp and
@@ -110,7 +115,7 @@ func New(ctx context.Context, root string, opts Options) (*Store, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	return &Store{root: abs, rand: r, live: make(map[string]struct{})}, nil
+	return &Store{root: abs, rand: r, live: make(map[string]struct{}), syncDir: syncDir}, nil
 }
 
 // Root returns the absolute root directory of the store.
@@ -196,7 +201,7 @@ func (s *Store) Delete(ctx context.Context, id ID) error {
 		}
 		return fmt.Errorf("blob: delete %s: %w", id, err)
 	}
-	if err := syncDir(filepath.Dir(p)); err != nil {
+	if err := s.syncDir(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("blob: delete %s: %w", id, err)
 	}
 	return nil

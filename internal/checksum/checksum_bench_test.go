@@ -42,7 +42,7 @@ func BenchmarkMultiHasher(b *testing.B) {
 			b.SetBytes(int64(len(buf)))
 			b.ReportAllocs()
 			for b.Loop() {
-				m := NewMultiHasher(a)
+				m := NewMultiHasher(a, true)
 				m.Write(buf)
 				_ = m.Sum()
 			}

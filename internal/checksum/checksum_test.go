@@ -406,7 +406,7 @@ func TestCombineErrors(t *testing.T) {
 }
 
 func TestMultiHasher(t *testing.T) {
-	m := NewMultiHasher(CRC64NVME)
+	m := NewMultiHasher(CRC64NVME, true)
 	m.Write([]byte("hello "))
 	m.Write([]byte("world"))
 	if m.Size() != 11 || m.Algorithm() != CRC64NVME {
@@ -438,17 +438,58 @@ func TestMultiHasher(t *testing.T) {
 		t.Errorf("VerifyContentMD5 hex: %v", err)
 	}
 
-	plain := NewMultiHasher("")
+	plain := NewMultiHasher("", true)
 	plain.Write([]byte("hello world"))
 	if plain.Checksum() != "" || plain.Sum() != nil || plain.ETag() != m.ETag() {
 		t.Errorf("MD5-only hasher: %q %x %s", plain.Checksum(), plain.Sum(), plain.ETag())
 	}
 }
 
+func TestMultiHasherWithoutMD5(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		alg     Algorithm
+		withMD5 bool
+		sum     string
+	}{
+		{"nothing", "", false, ""},
+		{"CRC64NVME only", CRC64NVME, false, "jSnVw/bqjr4="},
+		{"MD5 and CRC64NVME", CRC64NVME, true, "jSnVw/bqjr4="},
+		{"MD5 only", "", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewMultiHasher(tc.alg, tc.withMD5)
+			m.Write([]byte("hello world"))
+			if m.Size() != 11 || m.HasMD5() != tc.withMD5 || m.Checksum() != tc.sum {
+				t.Fatalf("Size %d HasMD5 %v Checksum %q", m.Size(), m.HasMD5(), m.Checksum())
+			}
+			if tc.withMD5 {
+				if m.ETag() != "5eb63bbbe01eeed093cb22bb8f5acdc3" {
+					t.Errorf("ETag %s", m.ETag())
+				}
+				return
+			}
+			for name, f := range map[string]func(){
+				"MD5": func() { m.MD5() }, "ETag": func() { _ = m.ETag() }, "ContentMD5": func() { _ = m.ContentMD5() },
+				"VerifyContentMD5": func() { _ = m.VerifyContentMD5("XrY7u+Ae7tCTyyK7j1rNww==") },
+			} {
+				func() {
+					defer func() {
+						if recover() == nil {
+							t.Errorf("%s without MD5 did not panic", name)
+						}
+					}()
+					f()
+				}()
+			}
+		})
+	}
+}
+
 func TestMultipartETag(t *testing.T) {
 	var md5s [][]byte
 	for _, s := range []string{"hello", " ", "world"} {
-		m := NewMultiHasher("")
+		m := NewMultiHasher("", true)
 		m.Write([]byte(s))
 		md5s = append(md5s, m.MD5())
 	}

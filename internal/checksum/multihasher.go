@@ -9,10 +9,11 @@ import (
 )
 
 // MultiHasher computes, in one pass over an object's bytes, the MD5 that S3
-// uses for Content-MD5 and the single-part ETag, and optionally one
-// additional checksum. It is an io.Writer; it is not safe for concurrent use.
+// uses for Content-MD5 and the single-part ETag (when asked for: MD5 is the
+// costliest hash of the receive path), and optionally one additional
+// checksum. It is an io.Writer; it is not safe for concurrent use.
 type MultiHasher struct {
-	md5 hash.Hash
+	md5 hash.Hash // nil without MD5
 	alg Algorithm
 	sum hash.Hash // nil when alg == ""
 	n   int64
@@ -20,10 +21,14 @@ type MultiHasher struct {
 
 var _ io.Writer = (*MultiHasher)(nil)
 
-// NewMultiHasher returns a MultiHasher computing MD5 and, unless a is "",
-// the checksum a. It panics if a is neither "" nor Valid.
-func NewMultiHasher(a Algorithm) *MultiHasher {
-	m := &MultiHasher{md5: md5.New(), alg: a}
+// NewMultiHasher returns a MultiHasher computing MD5 if withMD5 is set and,
+// unless a is "", the checksum a. It panics if a is neither "" nor Valid.
+// With neither it only counts bytes.
+func NewMultiHasher(a Algorithm, withMD5 bool) *MultiHasher {
+	m := &MultiHasher{alg: a}
+	if withMD5 {
+		m.md5 = md5.New()
+	}
 	if a != "" {
 		m.sum = New(a)
 	}
@@ -32,7 +37,9 @@ func NewMultiHasher(a Algorithm) *MultiHasher {
 
 // Write feeds p to every hash. It never fails.
 func (m *MultiHasher) Write(p []byte) (int, error) {
-	m.md5.Write(p)
+	if m.md5 != nil {
+		m.md5.Write(p)
+	}
 	if m.sum != nil {
 		m.sum.Write(p)
 	}
@@ -46,8 +53,17 @@ func (m *MultiHasher) Size() int64 { return m.n }
 // Algorithm returns the additional checksum algorithm, or "".
 func (m *MultiHasher) Algorithm() Algorithm { return m.alg }
 
-// MD5 returns the raw MD5 of the bytes written so far.
-func (m *MultiHasher) MD5() []byte { return m.md5.Sum(nil) }
+// HasMD5 reports whether m computes MD5.
+func (m *MultiHasher) HasMD5() bool { return m.md5 != nil }
+
+// MD5 returns the raw MD5 of the bytes written so far. It panics if m was
+// made without MD5, as do ETag, ContentMD5 and VerifyContentMD5.
+func (m *MultiHasher) MD5() []byte {
+	if m.md5 == nil {
+		panic("checksum: MultiHasher.MD5 without MD5")
+	}
+	return m.md5.Sum(nil)
+}
 
 // ETag returns the hex MD5, the ETag of a single-part object (without the
 // quotes the ETag header carries).

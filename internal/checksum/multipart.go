@@ -154,7 +154,10 @@ func CombineCRC(a Algorithm, crc1, crc2 uint64, len2 int64) uint64 {
 }
 
 // MultipartETag returns the ETag S3 gives a multipart object: the hex MD5
-// of the concatenated raw part MD5s, "-", the number of parts (unquoted).
+// of the concatenated raw part ETags, "-", the number of parts (unquoted).
+// A part's raw ETag is its MD5 when its ETag is one (SSE-S3); for parts
+// whose ETag is not an MD5 (SSE-KMS, SSE-C) it is those 16 bytes all the
+// same.
 func MultipartETag(partMD5s [][]byte) string {
 	h := md5.New()
 	for _, m := range partMD5s {

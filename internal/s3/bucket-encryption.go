@@ -148,7 +148,7 @@ func verifyBodyChecksums(r *Request, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	h := checksum.NewMultiHasher(alg)
+	h := checksum.NewMultiHasher(alg, r.Header.Get("Content-Md5") != "")
 	h.Write(raw)
 	if v := r.Header.Get("Content-Md5"); v != "" {
 		if err := h.VerifyContentMD5(v); err != nil {

@@ -278,16 +278,41 @@ func setSSEHeaders(h http.Header, enc store.ObjectEncryption) {
 	}
 }
 
-// objectETag is the ETag of a single-part object: its MD5 for SSE-S3, as
-// S3 documents, and for SSE-KMS and SSE-C a value that is not the MD5
-// (an HMAC of it under the object key, so it reveals nothing of the data).
-func objectETag(mode string, md5 []byte, objectKey []byte) string {
-	if mode == awsproto.SSEAlgorithmAES256 {
-		return `"` + hex.EncodeToString(md5) + `"`
+// etagIsMD5 reports whether S3 defines the ETag of an object or part
+// written with encryption mode as the MD5 of its data: only SSE-S3 (and
+// plaintext, which Coffer does not store). The S3 API reference, Object
+// data type, ETag (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html):
+// objects created by PUT Object, POST Object or Copy "and are encrypted by
+// SSE-S3 or plaintext, have ETags that are an MD5 digest of their object
+// data"; those "encrypted by SSE-C or SSE-KMS, have ETags that are not an
+// MD5 digest"; and a multipart object's ETag "is not an MD5 digest,
+// regardless of the method of encryption". For the others the receive path
+// computes MD5 only to verify a Content-MD5 header (S3 User Guide,
+// "Checking object integrity",
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html).
+func etagIsMD5(mode string) bool { return mode == awsproto.SSEAlgorithmAES256 }
+
+// dataETag is the quoted ETag of the bytes rc received (an object of a
+// PutObject or CopyObject, or a part), encrypted in mode under key (the
+// object key, or the part key). For SSE-S3 it is the hex MD5 of the
+// plaintext; the ETags of SSE-S3 parts make the multipart ETag
+// (checksum.MultipartETag) S3 documents. For SSE-KMS and SSE-C it is
+//
+//	hex(HMAC-SHA256(key, "coffer/s3 etag v2" || blobID)[:16])
+//
+// which has the same 32-hex-digit shape, is unique per write (blob ids are
+// random and never reused, keys are random per object) and reveals nothing
+// about the data. It needs no MD5 of the data, the costliest part of
+// receiving it. Objects written before it keep the ETag they were given
+// (v1: an HMAC of the MD5 under the object key); ETags are stored, never
+// recomputed.
+func dataETag(mode string, rc *received, key []byte) string {
+	if etagIsMD5(mode) {
+		return `"` + rc.hasher.ETag() + `"`
 	}
-	m := hmac.New(sha256.New, objectKey)
-	m.Write([]byte("coffer/s3 etag v1"))
-	m.Write(md5)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("coffer/s3 etag v2"))
+	m.Write([]byte(rc.blobID))
 	return `"` + hex.EncodeToString(m.Sum(nil)[:16]) + `"`
 }
 

@@ -182,12 +182,12 @@ func (s *Service) uploadPart(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	defer clear(partKey)
-	rc, err := s.receive(ctx, r, partKey, alg, value, fromTrailer, r.Header.Get("Content-Md5"))
+	rc, err := s.receive(ctx, r, partKey, alg, value, fromTrailer, r.Header.Get("Content-Md5"), etagIsMD5(u.Encryption.Mode))
 	if err != nil {
 		return nil, err
 	}
 	p := store.Part{UploadID: u.UploadID, Number: n, BlobID: rc.blobID, Size: rc.hasher.Size(), EncryptedSize: rc.encryptedSize,
-		ETag: `"` + rc.hasher.ETag() + `"`, Checksum: rc.hasher.Checksum(), LastModified: s.now().UTC()}
+		ETag: dataETag(u.Encryption.Mode, rc, partKey), Checksum: rc.hasher.Checksum(), LastModified: s.now().UTC()}
 	var replaced string
 	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error

@@ -186,13 +186,13 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	defer clear(dst.key)
-	rc, err := s.copyBytes(ctx, r, src, 0, so.Size, dst.key, alg)
+	rc, err := s.copyBytes(ctx, r, src, 0, so.Size, dst.key, alg, etagIsMD5(dst.enc.Mode))
 	if err != nil {
 		return nil, err
 	}
 	o := store.Object{
 		Bucket: r.Bucket, Key: r.Key, BlobID: rc.blobID, Size: rc.hasher.Size(),
-		ETag:         objectETag(dst.enc.Mode, rc.hasher.MD5(), dst.key),
+		ETag:         dataETag(dst.enc.Mode, rc, dst.key),
 		LastModified: s.now().UTC(), ContentType: contentType, Metadata: meta, Encryption: dst.enc,
 	}
 	if alg != "" {
@@ -270,8 +270,9 @@ func copyChangesSomething(r *Request, b store.Bucket, so store.Object) bool {
 }
 
 // copyBytes re-encrypts length plaintext bytes of the source from offset
-// under key into a new committed blob, hashing them (MD5 and alg).
-func (s *Service) copyBytes(ctx context.Context, r *Request, src *copySource, offset, length int64, key []byte, alg checksum.Algorithm) (*received, error) {
+// under key into a new committed blob, hashing them (alg, and MD5 if
+// etagMD5 is set).
+func (s *Service) copyBytes(ctx context.Context, r *Request, src *copySource, offset, length int64, key []byte, alg checksum.Algorithm, etagMD5 bool) (*received, error) {
 	pt, err := s.openPlaintext(ctx, r.Caller, src.bucket, src.object, src.ck, offset, length)
 	if errors.Is(err, errBlobGone) {
 		return nil, s3Err(awsproto.S3SlowDown, "")
@@ -281,7 +282,7 @@ func (s *Service) copyBytes(ctx context.Context, r *Request, src *copySource, of
 	}
 	defer pt.Close()
 	body := &Request{Body: io.LimitReader(pt, length), Size: length, Trailers: func() map[string]string { return nil }}
-	rc, err := s.receive(ctx, body, key, alg, "", false, "")
+	rc, err := s.receive(ctx, body, key, alg, "", false, "", etagMD5)
 	if err != nil {
 		return nil, fmt.Errorf("copy %s/%s: %w", src.bucket.Name, src.object.Key, err)
 	}

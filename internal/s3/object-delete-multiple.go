@@ -57,7 +57,7 @@ func (s *Service) deleteObjects(ctx context.Context, r *Request) (*Response, err
 	if err != nil {
 		return nil, err
 	}
-	h := checksum.NewMultiHasher(alg)
+	h := checksum.NewMultiHasher(alg, r.Header.Get("Content-Md5") != "")
 	h.Write(raw)
 	if v := r.Header.Get("Content-Md5"); v != "" {
 		if err := h.VerifyContentMD5(v); err != nil {

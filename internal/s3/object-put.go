@@ -27,9 +27,10 @@ const (
 // on GET and HEAD.
 var storedHeaders = []string{"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"}
 
-// putObject is PutObject: the body is hashed (MD5, the optional
-// additional checksum) and encrypted in one pass into a new blob, verified,
-// committed, and only then recorded, replacing any current object.
+// putObject is PutObject: the body is hashed (MD5 when the ETag is the MD5
+// or Content-MD5 is sent, the optional additional checksum) and encrypted
+// in one pass into a new blob, verified, committed, and only then
+// recorded, replacing any current object.
 func (s *Service) putObject(ctx context.Context, r *Request) (*Response, error) {
 	if len(r.Key) > maxKeyLength {
 		return nil, s3Err(awsproto.S3KeyTooLongError, "")
@@ -60,7 +61,7 @@ func (s *Service) putObject(ctx context.Context, r *Request) (*Response, error) 
 	}
 	defer clear(so.key)
 
-	rc, err := s.receive(ctx, r, so.key, alg, value, fromTrailer, contentMD5)
+	rc, err := s.receive(ctx, r, so.key, alg, value, fromTrailer, contentMD5, etagIsMD5(so.enc.Mode))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +69,7 @@ func (s *Service) putObject(ctx context.Context, r *Request) (*Response, error) 
 
 	o := store.Object{
 		Bucket: r.Bucket, Key: r.Key, BlobID: id, Size: hasher.Size(),
-		ETag:         objectETag(so.enc.Mode, hasher.MD5(), so.key),
+		ETag:         dataETag(so.enc.Mode, rc, so.key),
 		LastModified: s.now().UTC(), ContentType: r.Header.Get("Content-Type"),
 		Metadata: meta, Encryption: so.enc,
 	}
@@ -121,11 +122,12 @@ type received struct {
 	hasher        *checksum.MultiHasher
 }
 
-// receive reads the body of r, hashing it (MD5 and alg) and encrypting it
-// under key into a new blob; it checks the length, Content-MD5 and the
-// checksum value (header value, or the trailer when fromTrailer) and only
-// then commits the blob. On error no blob is left.
-func (s *Service) receive(ctx context.Context, r *Request, key []byte, alg checksum.Algorithm, value string, fromTrailer bool, contentMD5 string) (*received, error) {
+// receive reads the body of r, hashing it (alg, and MD5 if etagMD5 is set
+// or contentMD5 is not empty) and encrypting it under key into a new blob;
+// it checks the length, Content-MD5 and the checksum value (header value,
+// or the trailer when fromTrailer) and only then commits the blob. On
+// error no blob is left. rc.hasher has MD5 only when it was computed.
+func (s *Service) receive(ctx context.Context, r *Request, key []byte, alg checksum.Algorithm, value string, fromTrailer bool, contentMD5 string, etagMD5 bool) (*received, error) {
 	bw, err := s.blobs.Create(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create blob: %w", err)
@@ -136,7 +138,7 @@ func (s *Service) receive(ctx context.Context, r *Request, key []byte, alg check
 			_ = bw.Abort()
 		}
 	}()
-	hasher := checksum.NewMultiHasher(alg)
+	hasher := checksum.NewMultiHasher(alg, etagMD5 || contentMD5 != "")
 	ew, err := sse.NewWriter(bw, key)
 	if err != nil {
 		return nil, err

@@ -340,7 +340,7 @@ func prepare(alg, msgType string, msg []byte) ([]byte, error) {
 		if len(msg) != 64 {
 			return nil, fmt.Errorf("%w: EXTERNAL_MU is a 64-byte mu, got %d bytes", ErrDigestLength, len(msg))
 		}
-		return nil, ErrExternalMu
+		return msg, nil // μ itself: Sign and Verify take the external-μ entry points
 	}
 	return nil, fmt.Errorf("%w: %s", ErrMessageType, msgType)
 }
@@ -388,6 +388,8 @@ func (k *PrivateKey) Sign(rand io.Reader, alg, msgType string, msg []byte) ([]by
 		sig = ed25519.Sign(k.ed, in)
 	case k.ed != nil:
 		sig, err = k.ed.Sign(nil, in, &ed25519.Options{Hash: crypto.SHA512})
+	case k.mldsa != nil && msgType == MessageMu:
+		sig, err = signExternalMu(k.mldsa, in)
 	case k.mldsa != nil:
 		sig, err = k.mldsa.sign(in)
 	default:
@@ -426,6 +428,8 @@ func (k *PrivateKey) Verify(alg, msgType string, msg, sig []byte) error {
 		ok = ed25519.Verify(k.ed.Public().(ed25519.PublicKey), in, sig)
 	case k.ed != nil:
 		ok = ed25519.VerifyWithOptions(k.ed.Public().(ed25519.PublicKey), in, sig, &ed25519.Options{Hash: crypto.SHA512}) == nil
+	case k.mldsa != nil && msgType == MessageMu:
+		ok = verifyExternalMu(k.mldsa, in, sig)
 	case k.mldsa != nil:
 		ok = k.mldsa.verify(in, sig)
 	}

@@ -63,9 +63,6 @@ var (
 	// ErrPeerKey: a peer public key is not a DER SubjectPublicKeyInfo of a
 	// point on the key's curve.
 	ErrPeerKey = errors.New("keyring: peer public key is not valid for this key")
-	// ErrExternalMu: EXTERNAL_MU signing needs an ML-DSA implementation that
-	// exposes the internal sign and verify functions; Coffer's does not.
-	ErrExternalMu = errors.New("keyring: ML-DSA external mu is not supported")
 )
 
 // specInfo is what a key spec supports, as AWS KMS lists it in DescribeKey

@@ -57,8 +57,6 @@ func mapKeyringErr(k store.Key, algKind, alg string, err error) error {
 	case errors.Is(err, keyring.ErrMessageType), errors.Is(err, keyring.ErrDigestLength),
 		errors.Is(err, keyring.ErrPlaintextTooLong), errors.Is(err, keyring.ErrPeerKey):
 		return kmsErr("ValidationException", "%s", trimKeyringPrefix(err.Error()))
-	case errors.Is(err, keyring.ErrExternalMu):
-		return kmsErr("UnsupportedOperationException", "MessageType EXTERNAL_MU is not supported by this server: its ML-DSA implementation does not expose signing of an external mu. Sign the RAW message instead.")
 	case errors.Is(err, keyring.ErrInvalidSignature) && algKind == "MAC":
 		return kmsErr("KMSInvalidMacException", "The request was rejected because the HMAC verification failed: the MAC was not generated with the specified message, HMAC KMS key and MAC algorithm.")
 	case errors.Is(err, keyring.ErrInvalidSignature):

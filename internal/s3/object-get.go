@@ -34,12 +34,26 @@ func (s *Service) getObject(ctx context.Context, r *Request) (*Response, error) 
 	if errors.Is(err, errBlobGone) {
 		// A concurrent PUT or DELETE replaced the object between reading
 		// its description and opening its bytes: read the new state.
+		first := err
 		resp, err = s.readObject(ctx, r, true)
-	}
-	if errors.Is(err, errBlobGone) {
-		return nil, s3Err(awsproto.S3SlowDown, "")
+		if errors.Is(err, errBlobGone) {
+			return nil, s.blobGone(ctx, first, err)
+		}
 	}
 	return resp, err
+}
+
+// blobGone answers a read whose object bytes were missing twice in a row.
+// The same blob missing twice is lost data, not a race: a server error,
+// logged with the object and blob, rather than a throttling answer that
+// SDKs would retry; two different blobs mean the object keeps being
+// replaced, and SlowDown is the right answer.
+func (s *Service) blobGone(ctx context.Context, first, second error) error {
+	if first.Error() == second.Error() {
+		s.log.ErrorContext(ctx, "object bytes missing", "err", second)
+		return s3Err(awsproto.S3InternalError, "")
+	}
+	return s3Err(awsproto.S3SlowDown, "")
 }
 
 // errBlobGone: the object's blob was deleted after its metadata was read.
@@ -195,7 +209,7 @@ func (s *Service) openPlaintext(ctx context.Context, c Caller, b store.Bucket, o
 		}
 		br, err := s.blobs.Open(ctx, bid)
 		if errors.Is(err, blob.ErrNotFound) {
-			return nil, errBlobGone
+			return nil, fmt.Errorf("%w: object %s/%s, blob %s", errBlobGone, o.Bucket, o.Key, o.BlobID)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open blob: %w", err)

@@ -86,7 +86,7 @@ func (s *Service) openParts(ctx context.Context, o store.Object, parts []sse.Par
 		if _, err := ps.file(i); err != nil {
 			ps.Close()
 			if errors.Is(err, blob.ErrNotFound) {
-				return nil, errBlobGone
+				return nil, fmt.Errorf("%w: object %s/%s, part %d", errBlobGone, o.Bucket, o.Key, i+1)
 			}
 			return nil, fmt.Errorf("object %s/%s: %w", o.Bucket, o.Key, err)
 		}

@@ -109,12 +109,30 @@ func parseCofferPKCS8(der []byte) (alg asn1.ObjectIdentifier, pub, secret []byte
 			clear(ec.PrivateKey)
 			return nil, nil, nil, errDER
 		}
+		// DER has one encoding per value, and encoding/asn1 tolerates some
+		// that are not it (trailing elements in a SEQUENCE, an explicit
+		// tag's length that disagrees with its content): accept only the
+		// canonical encoding, so that a stored key cannot be altered
+		// without changing how it parses.
+		canon, err := marshalSECP256K1PKCS8(ec.PrivateKey, ec.PublicKey.Bytes)
+		canonical := err == nil && bytes.Equal(canon, der)
+		clear(canon)
+		if !canonical {
+			clear(ec.PrivateKey)
+			return nil, nil, nil, errDER
+		}
 		// A BIT STRING aliases p.PrivateKey, which is cleared on return.
 		return p.Algorithm.Algorithm, bytes.Clone(ec.PublicKey.Bytes), ec.PrivateKey, nil
 	case p.Algorithm.Algorithm.Equal(oidMLDSA44), p.Algorithm.Algorithm.Equal(oidMLDSA65), p.Algorithm.Algorithm.Equal(oidMLDSA87):
 		var raw asn1.RawValue
 		rest, err := asn1.Unmarshal(p.PrivateKey, &raw)
 		if err != nil || len(rest) != 0 || raw.Class != asn1.ClassContextSpecific || raw.Tag != 0 || raw.IsCompound || len(raw.Bytes) != 32 {
+			return nil, nil, nil, errDER
+		}
+		canon, err := marshalMLDSAPKCS8(p.Algorithm.Algorithm, raw.Bytes)
+		canonical := err == nil && bytes.Equal(canon, der)
+		clear(canon)
+		if !canonical {
 			return nil, nil, nil, errDER
 		}
 		return p.Algorithm.Algorithm, nil, append([]byte(nil), raw.Bytes...), nil

@@ -120,26 +120,41 @@ func (s *Service) AssumeRole(ctx context.Context, c Caller, in *AssumeRoleInput)
 		return nil, errValidation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
 
+	sessionARN := assumedRoleARN(acct, role.Name, in.RoleSessionName)
+	userID := role.RoleID + ":" + in.RoleSessionName
+	creds, err := s.issueTemporaryKey(ctx, store.AccessKey{Account: acct, PrincipalARN: sessionARN, UserID: userID, RoleName: role.Name}, duration)
+	if err != nil {
+		return nil, err
+	}
+	return &AssumeRoleOutput{
+		Credentials:     creds,
+		AssumedRoleUser: AssumedRoleUser{AssumedRoleId: userID, Arn: sessionARN},
+	}, nil
+}
+
+// issueTemporaryKey creates temporary credentials (ASIA..., with a session
+// token) for the principal k describes, valid for duration seconds: the
+// secret and the token are stored only wrapped by the root of trust and
+// returned this once. Expired temporary keys are swept in the same
+// transaction.
+func (s *Service) issueTemporaryKey(ctx context.Context, k store.AccessKey, duration int) (CredentialsShape, error) {
 	id, secret, err := newKeyPair(s.rand, prefixTempKey)
 	if err != nil {
-		return nil, errInternal(err)
+		return CredentialsShape{}, errInternal(err)
 	}
 	token, err := newSessionToken(s.rand)
 	if err != nil {
-		return nil, errInternal(err)
+		return CredentialsShape{}, errInternal(err)
 	}
-	wrappedSecret, err := s.root.Wrap(ctx, []byte(secret), secretAAD(id))
-	if err != nil {
-		return nil, errInternal(err)
+	if k.WrappedSecret, err = s.root.Wrap(ctx, []byte(secret), secretAAD(id)); err != nil {
+		return CredentialsShape{}, errInternal(err)
 	}
-	wrappedToken, err := s.root.Wrap(ctx, []byte(token), sessionTokenAAD(id))
-	if err != nil {
-		return nil, errInternal(err)
+	if k.WrappedSessionToken, err = s.root.Wrap(ctx, []byte(token), sessionTokenAAD(id)); err != nil {
+		return CredentialsShape{}, errInternal(err)
 	}
 	now := s.nowUTC()
-	expires := now.Add(time.Duration(duration) * time.Second)
-	sessionARN := assumedRoleARN(acct, role.Name, in.RoleSessionName)
-	userID := role.RoleID + ":" + in.RoleSessionName
+	k.AccessKeyID, k.Status, k.CreatedAt = id, "Active", now
+	k.Expiration = now.Add(time.Duration(duration) * time.Second)
 	err = s.update(ctx, func(ctx context.Context, tx store.Tx) error {
 		if _, err := tx.DeleteExpiredAccessKeys(ctx, s.now()); err != nil {
 			return err
@@ -147,14 +162,10 @@ func (s *Service) AssumeRole(ctx context.Context, c Caller, in *AssumeRoleInput)
 		if _, err := tx.GetAccessKey(ctx, id); err == nil {
 			return errInternal(errCollision)
 		}
-		return tx.PutAccessKey(ctx, store.AccessKey{AccessKeyID: id, Account: acct, PrincipalARN: sessionARN, UserID: userID,
-			WrappedSecret: wrappedSecret, Status: "Active", CreatedAt: now, RoleName: role.Name, WrappedSessionToken: wrappedToken, Expiration: expires})
+		return tx.PutAccessKey(ctx, k)
 	})
 	if err != nil {
-		return nil, err
+		return CredentialsShape{}, err
 	}
-	return &AssumeRoleOutput{
-		Credentials:     CredentialsShape{AccessKeyId: id, SecretAccessKey: secret, SessionToken: token, Expiration: QueryTime(expires)},
-		AssumedRoleUser: AssumedRoleUser{AssumedRoleId: userID, Arn: sessionARN},
-	}, nil
+	return CredentialsShape{AccessKeyId: id, SecretAccessKey: secret, SessionToken: token, Expiration: QueryTime(k.Expiration)}, nil
 }

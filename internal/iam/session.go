@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/coffer-kms/coffer/internal/store"
 )
@@ -51,38 +50,11 @@ func (s *Service) GetSessionToken(ctx context.Context, c Caller, in *GetSessionT
 	if c.IsRoot() {
 		duration = min(duration, maxRootSession)
 	}
-	id, secret, err := newKeyPair(s.rand, prefixTempKey)
-	if err != nil {
-		return nil, errInternal(err)
-	}
-	token, err := newSessionToken(s.rand)
-	if err != nil {
-		return nil, errInternal(err)
-	}
-	wrappedSecret, err := s.root.Wrap(ctx, []byte(secret), secretAAD(id))
-	if err != nil {
-		return nil, errInternal(err)
-	}
-	wrappedToken, err := s.root.Wrap(ctx, []byte(token), sessionTokenAAD(id))
-	if err != nil {
-		return nil, errInternal(err)
-	}
-	now := s.nowUTC()
-	expires := now.Add(time.Duration(duration) * time.Second)
-	err = s.update(ctx, func(ctx context.Context, tx store.Tx) error {
-		if _, err := tx.DeleteExpiredAccessKeys(ctx, s.now()); err != nil {
-			return err
-		}
-		if _, err := tx.GetAccessKey(ctx, id); err == nil {
-			return errInternal(errCollision)
-		}
-		return tx.PutAccessKey(ctx, store.AccessKey{AccessKeyID: id, Account: c.Account, PrincipalARN: c.ARN, UserID: c.UserID,
-			UserName: c.UserName, WrappedSecret: wrappedSecret, Status: "Active", CreatedAt: now, WrappedSessionToken: wrappedToken, Expiration: expires})
-	})
+	creds, err := s.issueTemporaryKey(ctx, store.AccessKey{Account: c.Account, PrincipalARN: c.ARN, UserID: c.UserID, UserName: c.UserName}, duration)
 	if err != nil {
 		return nil, err
 	}
-	return &GetSessionTokenOutput{Credentials: CredentialsShape{AccessKeyId: id, SecretAccessKey: secret, SessionToken: token, Expiration: QueryTime(expires)}}, nil
+	return &GetSessionTokenOutput{Credentials: creds}, nil
 }
 
 // userSession reports whether c signs with credentials from

@@ -15,6 +15,8 @@
 #   BENCH_MEMORY       object streamed for the peak RSS probe  (default 4GiB; 0: skip)
 #   BENCH_RANGE        object for the Range GET probe          (default 1GiB; 0: skip)
 #   BENCH_MOTO         0 to leave moto out                     (default 1)
+#   BENCH_FLOOR        0 to leave out the S3 floor (`coffer bench floor --s3-dir`:
+#                      HTTP, a file and an fsync, nothing else) (default 1)
 #   BENCH_FLAGS        extra `coffer bench s3` flags
 #   BENCH_TIMEOUT      seconds the bench run may take in all   (default 3600)
 #   COFFER_CPUPROFILE  write Coffer's CPU profile (pprof) of the whole run here
@@ -28,18 +30,19 @@ BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-2}
 BENCH_MEMORY=${BENCH_MEMORY:-4GiB}
 BENCH_RANGE=${BENCH_RANGE:-1GiB}
 BENCH_MOTO=${BENCH_MOTO:-1}
+BENCH_FLOOR=${BENCH_FLOOR:-1}
 BENCH_FLAGS=${BENCH_FLAGS:-}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-3600}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/coffer-bench-s3.XXXXXX")
-coffer_pid="" moto_pid=""
+coffer_pid="" moto_pid="" floor_pid=""
 
 cleanup() {
 	local status=$?
-	for pid in $coffer_pid $moto_pid; do
+	for pid in $coffer_pid $moto_pid $floor_pid; do
 		kill "$pid" 2>/dev/null || true
 	done
-	for pid in $coffer_pid $moto_pid; do
+	for pid in $coffer_pid $moto_pid $floor_pid; do
 		wait "$pid" 2>/dev/null || true
 	done
 	if [[ ${KEEP:-0} == 1 ]]; then
@@ -113,6 +116,20 @@ if [[ $BENCH_MOTO != 0 ]]; then
 	fi
 	log "moto at http://127.0.0.1:$moto_port (pid $moto_pid)"
 	peer=(--peer "moto=http://127.0.0.1:$moto_port")
+fi
+
+if [[ $BENCH_FLOOR != 0 ]]; then
+	floor_port=$(free_port)
+	mkdir -p "$work/floor"
+	"$work/coffer" bench floor --addr "127.0.0.1:$floor_port" --s3-dir "$work/floor" >"$work/floor.log" 2>&1 &
+	floor_pid=$!
+	if ! wait_http "http://127.0.0.1:$floor_port/" 30 "$floor_pid"; then
+		log "the S3 floor did not start:"
+		cat "$work/floor.log" >&2
+		exit 1
+	fi
+	log "S3 floor at http://127.0.0.1:$floor_port (pid $floor_pid)"
+	peer+=(--peer "floor=http://127.0.0.1:$floor_port")
 fi
 
 mkdir -p "$work/files"

@@ -29,6 +29,7 @@ const benchUsage = `usage:
   coffer bench s3 [flags]           measure S3 PUT and GET (SSE-S3, SSE-KMS, SSE-C) against an endpoint, peers and a file copy
   coffer bench compare A.json B.json  print two --json reports and the ratios A÷B
   coffer bench floor --addr 127.0.0.1:0  serve canned Encrypt answers: the net/http floor to measure against
+  coffer bench floor --s3-dir DIR        serve the S3 floor instead: PUT into a file and fsync, GET it back
 `
 
 // bench runs `coffer bench`.
@@ -47,6 +48,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "floor":
 		fs := flag.NewFlagSet("bench floor", flag.ContinueOnError)
 		addr := fs.String("addr", "127.0.0.1:0", "listen address")
+		s3Dir := fs.String("s3-dir", "", "serve the S3 floor (objects as files in this directory, fsynced; no auth, no encryption) instead of the KMS one")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
@@ -55,6 +57,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL=http://%s\n", ln.Addr())
+		if *s3Dir != "" {
+			return loadgen.ServeS3Floor(ctx, ln, *s3Dir)
+		}
 		return loadgen.ServeFloor(ctx, ln)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, benchUsage)

@@ -156,6 +156,7 @@ func Open(ctx context.Context, opts Options) (_ *App, err error) {
 		a.log.Info("removed unfinished uploads", "count", n)
 	}
 	a.S3 = s3.New(s3.Config{Store: st, Blobs: blobs, Keys: s3Keys{a.KMS}, Authorizer: s3Authorizer{authorizer}, Now: now, Logger: a.log})
+	a.closers = append(a.closers, func() error { a.S3.WaitReleased(); return nil })
 	a.Handler = server.New(server.Config{KMS: a.KMS, Credentials: a.Credentials, IAM: iamSvc, S3: a.S3, Logger: a.log, Now: now})
 	return a, nil
 }
@@ -274,5 +275,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener, maintenance time.Durat
 	}
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
-	return srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
+	a.S3.WaitReleased()
+	return err
 }

@@ -216,11 +216,16 @@ func checkSSE(mode string, h http.Header) error {
 // Put uploads size bytes of p under key with mode in one PutObject, streaming
 // the body, and returns the SHA-256 of what was sent.
 func (s *S3) Put(ctx context.Context, key, mode string, p *Pattern, size int64) ([]byte, error) {
+	return s.put(ctx, key, mode, p, size, true)
+}
+
+// put is Put; with hash unset it returns no SHA-256.
+func (s *S3) put(ctx context.Context, key, mode string, p *Pattern, size int64, hash bool) ([]byte, error) {
 	hdr, err := s.sseHeaders(mode, false)
 	if err != nil {
 		return nil, err
 	}
-	r := p.Reader(size, true)
+	r := p.Reader(size, hash)
 	resp, err := s.do(ctx, http.MethodPut, key, r, size, hdr)
 	if err != nil {
 		return nil, err
@@ -436,15 +441,13 @@ type s3Put struct {
 	key string
 }
 
+// Do uploads the worker's object. It does not hash what it sends (Put
+// checks that the whole pattern was read): the file copy it is compared
+// with hashes nothing either, and the generator shares the CPUs with the
+// server.
 func (p *s3Put) Do(ctx context.Context) error {
-	sum, err := p.w.s3.Put(ctx, p.key, p.w.Mode, p.w.Pattern, p.w.Size)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(sum, p.w.want) {
-		return errors.New("sent bytes differ from the pattern") // a generator bug
-	}
-	return nil
+	_, err := p.w.s3.put(ctx, p.key, p.w.Mode, p.w.Pattern, p.w.Size, false)
+	return err
 }
 
 type s3Get struct {

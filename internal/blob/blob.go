@@ -94,6 +94,9 @@ type Store struct {
 	dirs durableDirs
 	// syncDir fsyncs a directory (the package's syncDir; tests count calls).
 	syncDir func(dir string) error
+	// chunks holds the Writers' write buffers (*[]byte of writeChunk
+	// bytes): a buffer per blob being written, not per blob ever written.
+	chunks sync.Pool
 }
 
 // New returns a Store rooted at root, creating root, root/tmp and
@@ -115,7 +118,9 @@ func New(ctx context.Context, root string, opts Options) (*Store, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	return &Store{root: abs, rand: r, live: make(map[string]struct{}), syncDir: syncDir}, nil
+	s := &Store{root: abs, rand: r, live: make(map[string]struct{}), syncDir: syncDir}
+	s.chunks.New = func() any { b := make([]byte, writeChunk); return &b }
+	return s, nil
 }
 
 // Root returns the absolute root directory of the store.

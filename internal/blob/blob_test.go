@@ -377,3 +377,59 @@ func TestWalkIgnoresStrangers(t *testing.T) {
 		t.Fatalf("Walk with ErrSkipRest: %v, %d calls", err, calls)
 	}
 }
+
+// TestWriteSequences writes blobs in pieces of many sizes around the
+// Writer's buffer (writeChunk): what is committed is every byte, in order,
+// and Size counts what was accepted.
+func TestWriteSequences(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	const pkg = 64<<10 + 32 // a DARE package with its overhead
+	for _, tc := range []struct {
+		name   string
+		pieces []int
+	}{
+		{"packages", []int{pkg, pkg, pkg, pkg, pkg, 100}},
+		{"exact chunk", []int{writeChunk}},
+		{"chunk and a byte", []int{writeChunk + 1}},
+		{"byte then chunks", []int{1, 2 * writeChunk, writeChunk - 1, 1}},
+		{"large unaligned", []int{3*writeChunk + 17, 5, writeChunk}},
+		{"small pieces", []int{7, 4096, 13, 65536, 1, 200000, 30000}},
+		{"empty writes", []int{0, 10, 0, writeChunk, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := s.Create(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []byte
+			for i, n := range tc.pieces {
+				p := make([]byte, n)
+				for j := range p {
+					p[j] = byte(len(want) + j*31 + i)
+				}
+				got, err := w.Write(p)
+				if err != nil || got != n {
+					t.Fatalf("Write(%d bytes) = %d, %v", n, got, err)
+				}
+				want = append(want, p...)
+				if w.Size() != int64(len(want)) {
+					t.Fatalf("Size = %d after %d bytes", w.Size(), len(want))
+				}
+			}
+			id, err := w.Commit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Open(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			got, err := io.ReadAll(r)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("read %d bytes (%v), want %d; equal %v", len(got), err, len(want), bytes.Equal(got, want))
+			}
+		})
+	}
+}

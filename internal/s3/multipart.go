@@ -346,8 +346,7 @@ func (s *Service) completeMultipartUpload(ctx context.Context, r *Request) (*Res
 		return nil, fmt.Errorf("complete upload: %w", err)
 	}
 	// Parts uploaded but not listed, and the replaced object's bytes.
-	s.deleteBlobs(ctx, unused)
-	s.deleteBlobs(ctx, replaced)
+	s.releaseBlobs(ctx, append(unused, replaced...))
 	resp := newResponse(http.StatusOK)
 	setSSEHeaders(resp.Header, o.Encryption)
 	out := &CompleteMultipartUploadResult{Location: "/" + u.Bucket + "/" + u.Key, Bucket: u.Bucket, Key: u.Key, ETag: o.ETag}

@@ -214,7 +214,7 @@ func (s *Service) copyObject(ctx context.Context, r *Request) (*Response, error)
 		}
 		return nil, fmt.Errorf("put object: %w", err)
 	}
-	s.deleteBlobs(ctx, replaced)
+	s.releaseBlobs(ctx, replaced)
 	resp := newResponse(http.StatusOK)
 	setSSEHeaders(resp.Header, o.Encryption)
 	if o.Encryption.KMSKeyARN != "" && dst.contextHeader != "" {

@@ -117,6 +117,6 @@ func (s *Service) deleteOne(ctx context.Context, r *Request, b store.Bucket, obj
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	s.deleteBlobs(ctx, ids)
+	s.releaseBlobs(ctx, ids)
 	return nil
 }

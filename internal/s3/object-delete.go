@@ -23,6 +23,6 @@ func (s *Service) deleteObject(ctx context.Context, r *Request) (*Response, erro
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("delete object: %w", err)
 	}
-	s.deleteBlobs(ctx, ids)
+	s.releaseBlobs(ctx, ids)
 	return newResponse(http.StatusNoContent), nil
 }

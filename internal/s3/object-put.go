@@ -101,7 +101,7 @@ func (s *Service) putObject(ctx context.Context, r *Request) (*Response, error) 
 		}
 		return nil, err
 	}
-	s.deleteBlobs(ctx, replaced)
+	s.releaseBlobs(ctx, replaced)
 	resp := newResponse(http.StatusOK)
 	resp.Header.Set("ETag", o.ETag)
 	setSSEHeaders(resp.Header, o.Encryption)
@@ -143,7 +143,10 @@ func (s *Service) receive(ctx context.Context, r *Request, key []byte, alg check
 	if err != nil {
 		return nil, err
 	}
-	if _, err := io.Copy(io.MultiWriter(hasher, ew), r.Body); err != nil {
+	buf := s.buffers.get()
+	_, err = copyThrough(io.MultiWriter(hasher, ew), r.Body, *buf)
+	s.buffers.put(buf)
+	if err != nil {
 		return nil, bodyError(err)
 	}
 	if err := ew.Close(); err != nil {

@@ -3,7 +3,6 @@ package s3
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -203,7 +202,9 @@ func (s *Service) write(ctx context.Context, w http.ResponseWriter, hr *http.Req
 		if hr.Method == http.MethodHead {
 			return
 		}
-		if _, err := io.Copy(w, resp.Body); err != nil {
+		buf := s.buffers.get()
+		defer s.buffers.put(buf)
+		if _, err := copyThrough(w, resp.Body, *buf); err != nil {
 			// Headers are gone: abort the connection so the client sees a
 			// truncated body, never bytes that did not authenticate.
 			s.log.WarnContext(ctx, "streaming S3 object", "request_id", reqID, "err", err)

@@ -113,11 +113,15 @@ type Service struct {
 	calls      kmsCounters
 	// orphanAge and gcInterval drive RunMaintenanceLoop.
 	orphanAge, gcInterval time.Duration
+	// buffers are the copy buffers of object bodies.
+	buffers copyBuffers
+	// release deletes released blobs after the responses.
+	release releaser
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, blobs: cfg.Blobs, authz: cfg.Authorizer, now: cfg.Now, log: cfg.Logger}
+	s := &Service{store: cfg.Store, blobs: cfg.Blobs, authz: cfg.Authorizer, now: cfg.Now, log: cfg.Logger, release: newReleaser()}
 	if cfg.Keys != nil {
 		s.keys = countingKeys{KeyService: cfg.Keys, n: &s.calls}
 	}

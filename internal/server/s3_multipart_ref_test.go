@@ -20,9 +20,11 @@ import (
 	"github.com/coffer-kms/coffer/internal/store"
 )
 
-// blobIDs lists the committed blobs under e's data directory, sorted.
+// blobIDs lists the committed blobs under e's data directory, sorted,
+// once the deletions running after earlier responses have finished.
 func (e *s3Env) blobIDs(t testing.TB) []string {
 	t.Helper()
+	e.app.S3.WaitReleased()
 	var ids []string
 	err := filepath.WalkDir(filepath.Join(e.dataDir, app.BlobDir, "objects"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

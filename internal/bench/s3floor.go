@@ -19,18 +19,20 @@ import (
 )
 
 // ServeS3Floor answers S3 requests on ln the way the cheapest possible
-// durable object store would, as the floor an S3 server's PUT and GET
-// figures sit on: PUT streams the body into a file in dir and fsyncs it,
-// GET streams the file back, DELETE removes it, a PUT, GET or HEAD without
-// a key (CreateBucket, a health check) succeeds. It does no authentication, no encryption and
-// keeps no metadata; it copies the bytes through a 256 KiB buffer in user
-// space, as a server that must see them (to encrypt or decrypt) has to —
-// no sendfile. PUT answers echo the request's encryption headers so that
-// the generator's checks pass; nothing is encrypted.
+// object store that fsyncs its data would, as the floor an S3 server's PUT
+// and GET figures sit on: PUT streams the body into a file in dir and
+// fsyncs it (but not the directory after the rename: it is not
+// crash-safe), GET streams the file back, DELETE removes it, and a PUT, GET
+// or HEAD without a key (CreateBucket, a health check) succeeds. It does
+// no authentication, no encryption and keeps no metadata; it copies the
+// bytes through a 256 KiB buffer in user space, as a server that must see
+// them (to encrypt or decrypt) has to: no sendfile. PUT and GET answers
+// echo the encryption headers the PUT named so that the generator's checks
+// pass; nothing is encrypted.
 //
-// Over the file copy alone it adds exactly what every HTTP object store
-// adds here: the loopback network, HTTP, and the generator's own sending
-// and receiving on the same CPUs.
+// Over the file copy alone it adds what every HTTP object store adds here:
+// the loopback network, HTTP, and the generator's own sending and
+// receiving on the same CPUs.
 func ServeS3Floor(ctx context.Context, ln net.Listener, dir string) error {
 	f := &s3Floor{dir: dir}
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: f}

@@ -70,21 +70,16 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
-// benchKMSFlags is the configuration of `coffer bench kms`.
-type benchKMSFlags struct {
+// benchTarget is where a bench command sends its requests and as whom:
+// the flags `bench kms` and `bench s3` share, defaulting to the AWS_*
+// environment variables and then to the dev account on the default port.
+type benchTarget struct {
 	endpoint, region, accessKey, secretKey string
-	ops                                    []string
-	concurrency                            []int
-	duration, timeout                      time.Duration
-	requests                               int64
-	size, serverPID                        int
-	keyID, label                           string
-	keySpec, pairSpec                      string
-	json                                   bool
-	cpuProfile                             string
 }
 
-func parseBenchKMS(args []string, stderr io.Writer) (*benchKMSFlags, error) {
+// register defines the target's flags on fs; service names the endpoint
+// in the help text.
+func (t *benchTarget) register(fs *flag.FlagSet, service string) {
 	envOr := func(name, def string) string {
 		if v := os.Getenv(name); v != "" {
 			return v
@@ -95,13 +90,31 @@ func parseBenchKMS(args []string, stderr io.Writer) (*benchKMSFlags, error) {
 	if os.Getenv("AWS_ACCESS_KEY_ID") != "" && os.Getenv("AWS_SECRET_ACCESS_KEY") != "" {
 		ak, sk = os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
 	}
+	fs.StringVar(&t.endpoint, "endpoint", envOr("AWS_ENDPOINT_URL", "http://127.0.0.1:4600"), service+" endpoint URL, from $AWS_ENDPOINT_URL if set")
+	fs.StringVar(&t.region, "region", envOr("AWS_REGION", config.DefaultRegion), "region to sign for, from $AWS_REGION if set")
+	fs.StringVar(&t.accessKey, "access-key", ak, "access key ID, from $AWS_ACCESS_KEY_ID if set, else the dev key")
+	fs.StringVar(&t.secretKey, "secret-key", sk, "secret access key, from $AWS_SECRET_ACCESS_KEY if set, else the dev key")
+}
+
+// benchKMSFlags is the configuration of `coffer bench kms`.
+type benchKMSFlags struct {
+	benchTarget
+	ops               []string
+	concurrency       []int
+	duration, timeout time.Duration
+	requests          int64
+	size, serverPID   int
+	keyID, label      string
+	keySpec, pairSpec string
+	json              bool
+	cpuProfile        string
+}
+
+func parseBenchKMS(args []string, stderr io.Writer) (*benchKMSFlags, error) {
 	f := &benchKMSFlags{}
 	fs := flag.NewFlagSet("bench kms", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.endpoint, "endpoint", envOr("AWS_ENDPOINT_URL", "http://127.0.0.1:4600"), "KMS endpoint URL, from $AWS_ENDPOINT_URL if set")
-	fs.StringVar(&f.region, "region", envOr("AWS_REGION", config.DefaultRegion), "region to sign for, from $AWS_REGION if set")
-	fs.StringVar(&f.accessKey, "access-key", ak, "access key ID, from $AWS_ACCESS_KEY_ID if set, else the dev key")
-	fs.StringVar(&f.secretKey, "secret-key", sk, "secret access key, from $AWS_SECRET_ACCESS_KEY if set, else the dev key")
+	f.benchTarget.register(fs, "KMS")
 	ops := fs.String("ops", strings.Join(loadgen.KMSOps, ","), "operations to measure, comma-separated: "+strings.Join(append(slices.Clone(loadgen.KMSOps), loadgen.AsymOps...), ","))
 	fs.StringVar(&f.keySpec, "key-spec", "ECC_NIST_P256", "KeySpec of the SIGN_VERIFY key that sign and verify use (created for the run)")
 	fs.StringVar(&f.pairSpec, "pair-spec", "ECC_NIST_P256", "KeyPairSpec that generate-data-key-pair asks for")

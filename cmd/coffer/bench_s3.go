@@ -15,25 +15,24 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/coffer-kms/coffer/internal/app"
 	loadgen "github.com/coffer-kms/coffer/internal/bench"
-	"github.com/coffer-kms/coffer/internal/config"
 )
 
 // benchS3Flags is the configuration of `coffer bench s3`.
 type benchS3Flags struct {
-	endpoint, label, region, accessKey, secretKey, bucket string
-	serverPID                                             int
-	peers                                                 []s3Target // further endpoints, e.g. moto
-	fileDir                                               string
-	sizes                                                 []int64
-	modes, ops                                            []string
-	concurrency, rounds                                   int
-	duration, timeout                                     time.Duration
-	requests                                              int64
-	memorySize, rangeObject                               int64
-	rangeRounds                                           int
-	json                                                  bool
+	benchTarget
+	label, bucket           string
+	serverPID               int
+	peers                   []s3Target // further endpoints, e.g. moto
+	fileDir                 string
+	sizes                   []int64
+	modes, ops              []string
+	concurrency, rounds     int
+	duration, timeout       time.Duration
+	requests                int64
+	memorySize, rangeObject int64
+	rangeRounds             int
+	json                    bool
 }
 
 // s3Target is one S3 endpoint under test.
@@ -57,27 +56,14 @@ func (p peerFlag) Set(v string) error {
 }
 
 func parseBenchS3(args []string, stderr io.Writer) (*benchS3Flags, error) {
-	envOr := func(name, def string) string {
-		if v := os.Getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	ak, sk := app.DevAccessKeyID, app.DevSecretAccessKey
-	if os.Getenv("AWS_ACCESS_KEY_ID") != "" && os.Getenv("AWS_SECRET_ACCESS_KEY") != "" {
-		ak, sk = os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
-	}
 	f := &benchS3Flags{}
 	fs := flag.NewFlagSet("bench s3", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.endpoint, "endpoint", envOr("AWS_ENDPOINT_URL", "http://127.0.0.1:4600"), "S3 endpoint URL, from $AWS_ENDPOINT_URL if set")
+	f.benchTarget.register(fs, "S3")
 	fs.StringVar(&f.label, "label", "coffer", "name of the endpoint in the report")
 	fs.IntVar(&f.serverPID, "server-pid", 0, "PID of the server: its CPU time per request, and needed by --memory-size")
 	fs.Var(peerFlag{&f.peers}, "peer", "LABEL=URL of another S3 endpoint measured in the same run (repeatable), e.g. moto=http://127.0.0.1:5000")
 	fs.StringVar(&f.fileDir, "file-dir", "", "also measure a plain file write+fsync and read of the same bytes in this directory (same disk as the server's data)")
-	fs.StringVar(&f.region, "region", envOr("AWS_REGION", config.DefaultRegion), "region to sign for")
-	fs.StringVar(&f.accessKey, "access-key", ak, "access key ID, from $AWS_ACCESS_KEY_ID if set, else the dev key")
-	fs.StringVar(&f.secretKey, "secret-key", sk, "secret access key, from $AWS_SECRET_ACCESS_KEY if set, else the dev key")
 	fs.StringVar(&f.bucket, "bucket", "coffer-bench", "bucket to use (created if missing)")
 	sizes := fs.String("sizes", "1MiB,256MiB", "object sizes, comma-separated (0 for none)")
 	modes := fs.String("sse", strings.Join(loadgen.SSEModes, ","), "encryption modes, comma-separated")

@@ -2,14 +2,11 @@ package s3
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/coffer-kms/coffer/internal/awsproto"
 	"github.com/coffer-kms/coffer/internal/sse"
-	"github.com/coffer-kms/coffer/internal/store"
 )
 
 // uploadPartCopy is UploadPartCopy: the source's plaintext (all of it, or
@@ -61,23 +58,9 @@ func (s *Service) uploadPartCopy(ctx context.Context, r *Request) (*Response, er
 	if err != nil {
 		return nil, err
 	}
-	p := store.Part{UploadID: u.UploadID, Number: n, BlobID: rc.blobID, Size: rc.hasher.Size(), EncryptedSize: rc.encryptedSize,
-		ETag: dataETag(u.Encryption.Mode, rc, partKey), Checksum: rc.hasher.Checksum(), LastModified: s.now().UTC()}
-	var replaced string
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		replaced, err = tx.PutPart(ctx, p)
-		return err
-	})
+	p, err := s.recordPart(ctx, u, n, rc, partKey)
 	if err != nil {
-		s.deleteBlob(ctx, rc.blobID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, s3Err(awsproto.S3NoSuchUpload, "").With("UploadId", u.UploadID)
-		}
-		return nil, fmt.Errorf("put part: %w", err)
-	}
-	if replaced != "" {
-		s.deleteBlob(ctx, replaced)
+		return nil, err
 	}
 	resp := newResponse(http.StatusOK)
 	setSSEHeaders(resp.Header, u.Encryption)

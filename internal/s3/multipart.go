@@ -186,23 +186,9 @@ func (s *Service) uploadPart(ctx context.Context, r *Request) (*Response, error)
 	if err != nil {
 		return nil, err
 	}
-	p := store.Part{UploadID: u.UploadID, Number: n, BlobID: rc.blobID, Size: rc.hasher.Size(), EncryptedSize: rc.encryptedSize,
-		ETag: dataETag(u.Encryption.Mode, rc, partKey), Checksum: rc.hasher.Checksum(), LastModified: s.now().UTC()}
-	var replaced string
-	err = s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		replaced, err = tx.PutPart(ctx, p)
-		return err
-	})
+	p, err := s.recordPart(ctx, u, n, rc, partKey)
 	if err != nil {
-		s.deleteBlob(ctx, rc.blobID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, s3Err(awsproto.S3NoSuchUpload, "").With("UploadId", u.UploadID)
-		}
-		return nil, fmt.Errorf("put part: %w", err)
-	}
-	if replaced != "" {
-		s.deleteBlob(ctx, replaced)
+		return nil, err
 	}
 	resp := newResponse(http.StatusOK)
 	resp.Header.Set("ETag", p.ETag)
@@ -211,6 +197,30 @@ func (s *Service) uploadPart(ctx context.Context, r *Request) (*Response, error)
 		resp.Header.Set(alg.Header(), p.Checksum)
 	}
 	return resp, nil
+}
+
+// recordPart records part n of upload u, written (UploadPart) or copied
+// (UploadPartCopy) into rc under partKey, replacing any part n before it;
+// the replaced part's blob is released after the response. If the upload
+// is gone, the new blob is deleted and the error is NoSuchUpload.
+func (s *Service) recordPart(ctx context.Context, u store.Upload, n int, rc *received, partKey []byte) (store.Part, error) {
+	p := store.Part{UploadID: u.UploadID, Number: n, BlobID: rc.blobID, Size: rc.hasher.Size(), EncryptedSize: rc.encryptedSize,
+		ETag: dataETag(u.Encryption.Mode, rc, partKey), Checksum: rc.hasher.Checksum(), LastModified: s.now().UTC()}
+	var replaced string
+	err := s.store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		replaced, err = tx.PutPart(ctx, p)
+		return err
+	})
+	if err != nil {
+		s.deleteBlob(ctx, rc.blobID)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.Part{}, s3Err(awsproto.S3NoSuchUpload, "").With("UploadId", u.UploadID)
+		}
+		return store.Part{}, fmt.Errorf("put part: %w", err)
+	}
+	s.releaseBlobs(ctx, []string{replaced})
+	return p, nil
 }
 
 // CompleteMultipartUploadResult is the CompleteMultipartUpload response.

@@ -52,6 +52,11 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
+		if *s3Dir != "" {
+			if fi, err := os.Stat(*s3Dir); err != nil || !fi.IsDir() {
+				return fmt.Errorf("bench floor: --s3-dir %q must be an existing directory (on the disk to measure)", *s3Dir)
+			}
+		}
 		ln, err := net.Listen("tcp", *addr)
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -147,14 +148,20 @@ func validHost(s string) bool {
 }
 
 // validTarget reports whether s holds only visible ASCII (no spaces, no
-// control bytes), as a request-target must.
+// control bytes), as a request-target must, and parses as net/http parses
+// it (url.ParseRequestURI: a path with a malformed %-escape is refused).
+// "/", the target of every KMS request the SDKs send, needs no parse.
 func validTarget(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] <= ' ' || s[i] >= 0x7f {
 			return false
 		}
 	}
-	return true
+	if s == "/" {
+		return true
+	}
+	_, err := url.ParseRequestURI(s)
+	return err == nil
 }
 
 // validValue reports whether s is a field value without control bytes

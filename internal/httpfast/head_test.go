@@ -102,6 +102,8 @@ func TestParseHeadRefuses(t *testing.T) {
 		"trailer":                "POST / HTTP/1.1\r\n" + host + "Content-Length: 0\r\nTrailer: X-A\r\n\r\n",
 		"too many fields":        "POST / HTTP/1.1\r\n" + host + "Content-Length: 0\r\n" + strings.Repeat("X-A: 1\r\n", maxFields) + "\r\n",
 		"connection keep, close": "POST / HTTP/1.1\r\n" + host + "Content-Length: 0\r\nConnection: keep-alive, close\r\n\r\n",
+		"bad escape in path":     "POST /% HTTP/1.1\r\n" + host + "Content-Length: 0\r\n\r\n",
+		"bad escape, query":      "POST /a%zz?x=1 HTTP/1.1\r\n" + host + "Content-Length: 0\r\n\r\n",
 	}
 	for name, head := range tests {
 		t.Run(name, func(t *testing.T) {
